@@ -1,0 +1,59 @@
+// Command peerlab brings up and inspects BGP load-balancing labs: a kind
+// cluster with MetalLB, FRR routers and clients on lab networks. Each verb
+// lives in its own file; this one only dispatches.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// command is one verb of the CLI.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"images": {"build, list or verify the lab's container images", runImages},
+	}
+}
+
+func usage() {
+	fmt.Fprintf(os.Stderr, "usage: peerlab <command> [flags]\n\ncommands:\n")
+	cmds := commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(os.Stderr, "  %-8s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintf(os.Stderr, "\nrun 'peerlab <command> -h' for a command's flags\n")
+}
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
+		usage()
+		os.Exit(2)
+	}
+	cmd, ok := commands()[os.Args[1]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "peerlab: unknown command %q\n\n", os.Args[1])
+		usage()
+		os.Exit(2)
+	}
+	// Ctrl-C cancels the context, so every blocking step stops and cleans up.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := cmd.run(ctx, os.Args[2:]); err != nil {
+		fmt.Fprintf(os.Stderr, "peerlab %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+}

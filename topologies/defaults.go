@@ -1,0 +1,205 @@
+package topologies
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+)
+
+// Defaults that WithDefaults applies. They are exported so that the harness and the docs can
+// name them instead of repeating the values.
+const (
+	DefaultKubernetesVersion = "v1.34.10"
+	DefaultMaxPaths          = 8
+	DefaultConnectTime       = 5 * time.Second
+	DefaultBFDInterval       = 300 // ms, FRR's default
+	DefaultBFDMultiplier     = 3
+	DefaultPort              = 80
+)
+
+var (
+	DefaultPodSubnetIPv4     = netip.MustParsePrefix("10.244.0.0/16")
+	DefaultPodSubnetIPv6     = netip.MustParsePrefix("fd00:10:244::/56")
+	DefaultServiceSubnetIPv4 = netip.MustParsePrefix("10.96.0.0/16")
+	DefaultServiceSubnetIPv6 = netip.MustParsePrefix("fd00:10:96::/112")
+)
+
+// Prepare applies the defaults and validates: what the harness and the CLI call on a
+// topology before using it.
+func (t Topology) Prepare() (Topology, error) {
+	t = t.WithDefaults()
+	return t, t.Validate()
+}
+
+// WithDefaults returns a copy of t with every empty field that has a default filled in. It
+// only fills zero values, so applying it twice gives the same result as once, and it never
+// touches t itself. Fields whose default depends on another element (a peer's ASN, a
+// MetalLB peer's addresses) are left empty when that element cannot be found: Validate then
+// reports the broken reference.
+func (t Topology) WithDefaults() Topology {
+	t = t.Clone()
+	c := &t.Cluster
+	if c.ControlPlanes == 0 {
+		c.ControlPlanes = 1
+	}
+	if c.KubernetesVersion == "" {
+		c.KubernetesVersion = DefaultKubernetesVersion
+	}
+	if c.IPFamily == "" {
+		c.IPFamily = IPv4
+	}
+	if c.IPFamily.HasIPv4() {
+		setPrefix(&c.PodSubnet.IPv4, DefaultPodSubnetIPv4)
+		setPrefix(&c.ServiceSubnet.IPv4, DefaultServiceSubnetIPv4)
+	}
+	if c.IPFamily.HasIPv6() {
+		setPrefix(&c.PodSubnet.IPv6, DefaultPodSubnetIPv6)
+		setPrefix(&c.ServiceSubnet.IPv6, DefaultServiceSubnetIPv6)
+	}
+
+	for i := range t.Routers {
+		r := &t.Routers[i]
+		if r.Role == "" {
+			r.Role = RoleEdge
+		}
+		if !r.RouterID.IsValid() {
+			for _, a := range r.Interfaces {
+				if a.IPv4.IsValid() {
+					r.RouterID = a.IPv4
+					break
+				}
+			}
+		}
+		if r.ECMP && r.MaxPaths == 0 {
+			r.MaxPaths = DefaultMaxPaths
+		}
+		for j := range r.Peers {
+			p := &r.Peers[j]
+			if p.Nodes {
+				if p.ASN == 0 {
+					p.ASN = t.MetalLB.ASN
+				}
+				continue
+			}
+			other, ok := t.Router(p.Router)
+			if !ok {
+				continue
+			}
+			if p.ASN == 0 {
+				p.ASN = other.ASN
+			}
+			if p.Network == "" {
+				p.Network = t.sharedNetwork(*r, other)
+			}
+		}
+	}
+
+	m := &t.MetalLB
+	for i := range m.Peers {
+		p := &m.Peers[i]
+		r, ok := t.Router(p.Router)
+		if !ok {
+			continue
+		}
+		if p.ASN == 0 {
+			p.ASN = r.ASN
+		}
+		if p.Network == "" {
+			// Only the nodes' own network is a safe guess: anything else is a multi-hop
+			// design decision the file must state.
+			if _, on := r.Interface(c.Network); on {
+				p.Network = c.Network
+			}
+		}
+		if a, on := r.Interface(p.Network); on {
+			if c.IPFamily.HasIPv4() && !p.IPv4.IsValid() {
+				p.IPv4 = a.IPv4
+			}
+			if c.IPFamily.HasIPv6() && !p.IPv6.IsValid() {
+				p.IPv6 = a.IPv6
+			}
+		}
+		if p.ConnectTime == 0 {
+			p.ConnectTime = Duration(DefaultConnectTime)
+		}
+	}
+	for i := range m.BFDProfiles {
+		b := &m.BFDProfiles[i]
+		if b.ReceiveInterval == 0 {
+			b.ReceiveInterval = DefaultBFDInterval
+		}
+		if b.TransmitInterval == 0 {
+			b.TransmitInterval = DefaultBFDInterval
+		}
+		if b.DetectMultiplier == 0 {
+			b.DetectMultiplier = DefaultBFDMultiplier
+		}
+	}
+	if len(m.Advertisements) == 0 && len(m.Pools) > 0 {
+		ad := BGPAdvertisement{}
+		for _, p := range m.Pools {
+			ad.Pools = append(ad.Pools, p.Name)
+		}
+		m.Advertisements = []BGPAdvertisement{ad}
+	}
+
+	w := &t.Workload
+	if w.Replicas == 0 {
+		w.Replicas = c.AnnouncingNodes()
+	}
+	if w.ExternalTrafficPolicy == "" {
+		w.ExternalTrafficPolicy = ETPCluster
+	}
+	if w.Port == 0 {
+		w.Port = DefaultPort
+	}
+	return t
+}
+
+func setPrefix(p *netip.Prefix, def netip.Prefix) {
+	if !p.IsValid() {
+		*p = def
+	}
+}
+
+// sharedNetwork returns the first network, in Topology.Networks order, that both routers
+// are attached to, or "". Using the global order makes both sides of a session pick the same
+// network.
+func (t Topology) sharedNetwork(a, b Router) string {
+	for _, n := range t.Networks {
+		_, onA := a.Interface(n.Name)
+		_, onB := b.Interface(n.Name)
+		if onA && onB {
+			return n.Name
+		}
+	}
+	return ""
+}
+
+// Clone returns a deep copy of t: changing the copy's slices never changes t.
+func (t Topology) Clone() Topology {
+	t.Cluster.Routes = slices.Clone(t.Cluster.Routes)
+	t.Networks = slices.Clone(t.Networks)
+	t.Routers = slices.Clone(t.Routers)
+	for i := range t.Routers {
+		r := &t.Routers[i]
+		r.Interfaces = slices.Clone(r.Interfaces)
+		r.Peers = slices.Clone(r.Peers)
+		r.Routes = slices.Clone(r.Routes)
+	}
+	t.Clients = slices.Clone(t.Clients)
+	m := &t.MetalLB
+	m.Pools = slices.Clone(m.Pools)
+	for i := range m.Pools {
+		m.Pools[i].Addresses = slices.Clone(m.Pools[i].Addresses)
+	}
+	m.Peers = slices.Clone(m.Peers)
+	m.BFDProfiles = slices.Clone(m.BFDProfiles)
+	m.Advertisements = slices.Clone(m.Advertisements)
+	for i := range m.Advertisements {
+		a := &m.Advertisements[i]
+		a.Pools = slices.Clone(a.Pools)
+		a.Communities = slices.Clone(a.Communities)
+	}
+	return t
+}

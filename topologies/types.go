@@ -1,0 +1,390 @@
+package topologies
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// Topology is one lab: a kind cluster, the networks around it, the routers that carry BGP
+// from the cluster to the clients, the clients, and what MetalLB and the workload look like.
+type Topology struct {
+	// Name identifies the topology (builtins: "single-hop", "multi-hop"). The harness derives
+	// container, network and cluster names from it plus a per-run suffix, so two labs of the
+	// same topology can run at once. Lowercase letters, digits and '-', at most 32 characters.
+	Name     string    `json:"name"`
+	Cluster  Cluster   `json:"cluster"`
+	Networks []Network `json:"networks"`
+	Routers  []Router  `json:"routers"`
+	Clients  []Client  `json:"clients,omitempty"`
+	MetalLB  MetalLB   `json:"metallb"`
+	Workload Workload  `json:"workload,omitzero"`
+}
+
+// IPFamily is the address family the cluster and its LoadBalancer services use.
+type IPFamily string
+
+const (
+	IPv4      IPFamily = "ipv4"
+	IPv6      IPFamily = "ipv6"
+	DualStack IPFamily = "dual"
+)
+
+// HasIPv4 reports whether the family needs IPv4 addresses everywhere.
+func (f IPFamily) HasIPv4() bool { return f == IPv4 || f == DualStack }
+
+// HasIPv6 reports whether the family needs IPv6 addresses everywhere.
+func (f IPFamily) HasIPv6() bool { return f == IPv6 || f == DualStack }
+
+// Cluster is the kind cluster.
+type Cluster struct {
+	// ControlPlanes is the number of control-plane nodes. Only 1 is supported: MetalLB and
+	// the checks do not need HA, and a second control plane costs ~0.75 GiB. Default 1.
+	ControlPlanes int `json:"controlPlanes,omitzero"`
+	// Workers is the number of worker nodes; 0 is allowed when the control plane announces.
+	Workers int `json:"workers"`
+	// KubernetesVersion of the node image the harness builds. Default DefaultKubernetesVersion
+	// (1.35+ refuse cgroup v1 hosts, so the lab stays on 1.34).
+	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
+	// NodeImage overrides the node image reference; empty means the harness builds or picks
+	// the image for KubernetesVersion.
+	NodeImage string `json:"nodeImage,omitempty"`
+	// IPFamily of the cluster and its services. Default ipv4. It also decides which address
+	// families every network, router, client and pool must have.
+	IPFamily IPFamily `json:"ipFamily,omitempty"`
+	// Network is the lab network the nodes sit on (the harness attaches kind to it). The
+	// nodes get dynamic addresses in the upper half of its subnets (see DynamicRange).
+	Network string `json:"network"`
+	// PodSubnet and ServiceSubnet of the cluster, one prefix per family in use. Defaults:
+	// 10.244.0.0/16 and fd00:10:244::/56 for pods, 10.96.0.0/16 and fd00:10:96::/112 for
+	// services (kind's own defaults).
+	PodSubnet     Subnets `json:"podSubnet,omitzero"`
+	ServiceSubnet Subnets `json:"serviceSubnet,omitzero"`
+	// ControlPlaneAnnounces removes kind's node.kubernetes.io/exclude-from-external-load-balancers
+	// label from the control plane so that its speaker announces service IPs too. Default
+	// false: only workers announce, as in a production-like cluster.
+	ControlPlaneAnnounces bool `json:"controlPlaneAnnounces,omitempty"`
+	// Routes are static routes the harness installs on every node. A node's default route
+	// points at the Docker host, and MetalLB's FRR refuses routes learned from its peers, so
+	// any lab network that is not the nodes' own (a client network for return traffic, a
+	// multi-hop router's network for the BGP session) needs a route here.
+	Routes []StaticRoute `json:"routes,omitempty"`
+}
+
+// Subnets holds at most one prefix per address family.
+type Subnets struct {
+	IPv4 netip.Prefix `json:"ipv4,omitzero"`
+	IPv6 netip.Prefix `json:"ipv6,omitzero"`
+}
+
+// StaticRoute sends Prefix to the next hop Via, which must be a lab router's address on a
+// network the route's owner is attached to.
+type StaticRoute struct {
+	Prefix netip.Prefix `json:"prefix"`
+	Via    netip.Addr   `json:"via"`
+}
+
+// Network is one Docker network of the lab. It has at least one subnet; it must have one for
+// every family the cluster uses.
+type Network struct {
+	Name string       `json:"name"`
+	IPv4 netip.Prefix `json:"ipv4,omitzero"`
+	IPv6 netip.Prefix `json:"ipv6,omitzero"`
+}
+
+// Subnet returns the network's subnet of the family (IPv4 or IPv6) and whether it has one.
+func (n Network) Subnet(f IPFamily) (netip.Prefix, bool) {
+	switch f {
+	case IPv4:
+		return n.IPv4, n.IPv4.IsValid()
+	case IPv6:
+		return n.IPv6, n.IPv6.IsValid()
+	}
+	return netip.Prefix{}, false
+}
+
+// Role says where a router sits; it is what the harness and the CLI show, and it constrains
+// peering so that a topology reads the way it behaves.
+type Role string
+
+const (
+	// RoleEdge terminates BGP from the cluster or faces the clients (or both). Default.
+	RoleEdge Role = "edge"
+	// RoleTransit sits between networks, forwards, and may exchange routes with other routers
+	// by BGP, but never peers with the nodes.
+	RoleTransit Role = "transit"
+)
+
+// Router is one FRR container.
+type Router struct {
+	Name string `json:"name"`
+	// ASN of the router: 1..4294967294, not 23456 (AS_TRANS). Required.
+	ASN uint32 `json:"asn"`
+	// RouterID is the BGP identifier. Default: the router's first IPv4 address in interface
+	// order; a router with no IPv4 address must set it.
+	RouterID   netip.Addr   `json:"routerID,omitzero"`
+	Role       Role         `json:"role,omitempty"`
+	Interfaces []Attachment `json:"interfaces"`
+	Peers      []Peer       `json:"peers,omitempty"`
+	// ECMP installs up to MaxPaths equal paths per prefix in the kernel (FRR maximum-paths
+	// for eBGP and iBGP). This is where the lab's load balancing happens, so the checks for
+	// ECMP next hops look at the routers that have it. MaxPaths defaults to 8 when ECMP is on
+	// and must stay 0 when it is off.
+	ECMP     bool          `json:"ecmp,omitempty"`
+	MaxPaths int           `json:"maxPaths,omitzero"`
+	Routes   []StaticRoute `json:"routes,omitempty"`
+}
+
+// Interface returns the router's attachment to the named network.
+func (r Router) Interface(network string) (Attachment, bool) {
+	for _, a := range r.Interfaces {
+		if a.Network == network {
+			return a, true
+		}
+	}
+	return Attachment{}, false
+}
+
+// NodesPeer returns the router's peer entry for the cluster nodes, if it has one.
+func (r Router) NodesPeer() (Peer, bool) {
+	for _, p := range r.Peers {
+		if p.Nodes {
+			return p, true
+		}
+	}
+	return Peer{}, false
+}
+
+// Attachment connects a router to a network with static addresses. Each address must be in
+// the lower half of the network's subnet of its family, not its first two addresses.
+type Attachment struct {
+	Network string     `json:"network"`
+	IPv4    netip.Addr `json:"ipv4,omitzero"`
+	IPv6    netip.Addr `json:"ipv6,omitzero"`
+}
+
+// Addr returns the attachment's address of the family (IPv4 or IPv6); the zero Addr if none.
+func (a Attachment) Addr(f IPFamily) netip.Addr {
+	switch f {
+	case IPv4:
+		return a.IPv4
+	case IPv6:
+		return a.IPv6
+	}
+	return netip.Addr{}
+}
+
+// Peer is one BGP neighbor configuration of a router: either the cluster nodes or another
+// lab router. Sessions run in every family the cluster uses.
+type Peer struct {
+	// Nodes peers with every announcing cluster node. The nodes have dynamic addresses, so
+	// the router should accept them from the nodes' network (e.g. FRR "bgp listen range" on
+	// DynamicRange of the cluster network) rather than list them.
+	Nodes bool `json:"nodes,omitempty"`
+	// Router peers with another lab router by name.
+	Router string `json:"router,omitempty"`
+	// Network (router peers only) is the network whose address of the other router this
+	// router connects to. Default: the first network, in Topology.Networks order, that both
+	// routers are attached to. Required when they share none (and then MultiHop too).
+	Network string `json:"network,omitempty"`
+	// ASN of the other side. Default: the other router's ASN, or MetalLB's ASN for the nodes.
+	// It must match: it exists so a session reads as iBGP or eBGP in the file itself.
+	ASN uint32 `json:"asn,omitzero"`
+	// MultiHop allows a session with a peer that is not on a shared network (ebgp-multihop).
+	MultiHop bool `json:"multiHop,omitempty"`
+	// BFD on this session. For the nodes it must agree with the MetalLB peer's BFDProfile,
+	// and the harness should mirror that profile's timers on the router side.
+	BFD bool `json:"bfd,omitempty"`
+	// AddPathAll advertises every path to this router peer, not only the best one, so that a
+	// transit router behind this one learns one path per node and can do ECMP itself.
+	AddPathAll bool `json:"addPathAll,omitempty"`
+}
+
+// Client is an external host (a plain container with curl) behind a router.
+type Client struct {
+	Name    string     `json:"name"`
+	Network string     `json:"network"`
+	IPv4    netip.Addr `json:"ipv4,omitzero"`
+	IPv6    netip.Addr `json:"ipv6,omitzero"`
+	// Via is the router whose address on the client's network becomes the client's default
+	// route. It must peer with the nodes, or reach over BGP a router that does.
+	Via string `json:"via"`
+}
+
+// MetalLB is the MetalLB configuration (BGP mode, FRR backend) the harness applies.
+type MetalLB struct {
+	// ASN of the speakers (MetalLB's myASN). Required.
+	ASN            uint32             `json:"asn"`
+	Pools          []Pool             `json:"pools"`
+	Peers          []MetalLBPeer      `json:"peers"`
+	BFDProfiles    []BFDProfile       `json:"bfdProfiles,omitempty"`
+	Advertisements []BGPAdvertisement `json:"advertisements,omitempty"`
+}
+
+// Pool is an IPAddressPool.
+type Pool struct {
+	Name string `json:"name"`
+	// Addresses are CIDRs (10.250.0.0/28) or inclusive ranges (10.250.0.1-10.250.0.9), as
+	// MetalLB takes them. They must not overlap any lab network, the pod or service subnets,
+	// nor each other.
+	Addresses []string `json:"addresses"`
+}
+
+// Ranges parses the pool's addresses.
+func (p Pool) Ranges() ([]AddrRange, error) {
+	out := make([]AddrRange, 0, len(p.Addresses))
+	for _, s := range p.Addresses {
+		r, err := ParsePoolAddress(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// MetalLBPeer is a BGPPeer: the router the speakers open sessions to. The harness creates one
+// BGPPeer per address set (IPv4, IPv6).
+type MetalLBPeer struct {
+	Router string `json:"router"`
+	// Network is the router's network whose addresses the speakers connect to. Default: the
+	// nodes' network when the router is on it. A router elsewhere needs Network set,
+	// EBGPMultiHop and a route on the nodes (Cluster.Routes) to that network.
+	Network string `json:"network,omitempty"`
+	// IPv4 and IPv6 are the peer addresses, one per family the cluster uses. Default: the
+	// router's addresses on Network; an explicit value must be exactly those.
+	IPv4 netip.Addr `json:"ipv4,omitzero"`
+	IPv6 netip.Addr `json:"ipv6,omitzero"`
+	// ASN of the router (MetalLB's peerASN). Default: the router's ASN; it must match.
+	ASN          uint32 `json:"asn,omitzero"`
+	EBGPMultiHop bool   `json:"ebgpMultiHop,omitempty"`
+	// BFDProfile names one of MetalLB.BFDProfiles; empty means no BFD on these sessions.
+	BFDProfile string `json:"bfdProfile,omitempty"`
+	// ConnectTime is the BGP connect-retry timer. Default 5s: MetalLB's 120s default leaves
+	// a session down for two minutes after any early refusal.
+	ConnectTime Duration `json:"connectTime,omitzero"`
+	// HoldTime (0 or at least 3s) and KeepaliveTime (at most HoldTime); 0 means MetalLB's
+	// defaults (90s and 30s).
+	HoldTime      Duration `json:"holdTime,omitzero"`
+	KeepaliveTime Duration `json:"keepaliveTime,omitzero"`
+}
+
+// BFDProfile is a MetalLB BFDProfile. Zero intervals and multiplier are filled by
+// WithDefaults with FRR's defaults (300 ms, 3).
+type BFDProfile struct {
+	Name string `json:"name"`
+	// ReceiveInterval and TransmitInterval in milliseconds, 10..60000.
+	ReceiveInterval  uint32 `json:"receiveInterval,omitzero"`
+	TransmitInterval uint32 `json:"transmitInterval,omitzero"`
+	// DetectMultiplier, 2..255: missed packets before the session is declared down.
+	DetectMultiplier uint32 `json:"detectMultiplier,omitzero"`
+	// EchoMode is single-hop and IPv4 only (FRR and MetalLB refuse it otherwise).
+	EchoMode    bool `json:"echoMode,omitempty"`
+	PassiveMode bool `json:"passiveMode,omitempty"`
+}
+
+// BGPAdvertisement is a MetalLB BGPAdvertisement.
+type BGPAdvertisement struct {
+	// Pools to advertise; empty means every pool, as in MetalLB.
+	Pools []string `json:"pools,omitempty"`
+	// Communities are "ASN:value" (16-bit each) or "large:A:B:C" (32-bit each).
+	Communities []string `json:"communities,omitempty"`
+	// LocalPref is sent to iBGP peers only; 0 means not set.
+	LocalPref uint32 `json:"localPref,omitzero"`
+}
+
+// ExternalTrafficPolicy of the workload's LoadBalancer service.
+type ExternalTrafficPolicy string
+
+const (
+	// ETPCluster: every announcing node forwards to any backend (default).
+	ETPCluster ExternalTrafficPolicy = "Cluster"
+	// ETPLocal: only nodes with a local backend announce, and the client's address is kept.
+	ETPLocal ExternalTrafficPolicy = "Local"
+)
+
+// Workload is the test deployment behind one LoadBalancer service.
+type Workload struct {
+	// Replicas of the backend. Default: the number of announcing nodes, so that with
+	// spreading every announcing node has a local backend (which ETP=Local needs).
+	Replicas              int                   `json:"replicas,omitzero"`
+	ExternalTrafficPolicy ExternalTrafficPolicy `json:"externalTrafficPolicy,omitempty"`
+	// Port of the service. Default 80.
+	Port int `json:"port,omitzero"`
+}
+
+// Duration is a time.Duration written as text ("5s", "1m30s") in YAML.
+type Duration time.Duration
+
+// Std returns the duration as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalText writes the duration like time.Duration.String.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// UnmarshalText parses the duration with time.ParseDuration.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (want e.g. 5s or 1m30s)", string(b))
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Nodes is the number of cluster nodes.
+func (c Cluster) Nodes() int { return c.ControlPlanes + c.Workers }
+
+// AnnouncingNodes is the number of nodes whose speakers announce service IPs: the workers,
+// plus the control planes when ControlPlaneAnnounces. This is the number of BGP sessions and
+// ECMP next hops a router peering with the nodes should see.
+func (c Cluster) AnnouncingNodes() int {
+	if c.ControlPlaneAnnounces {
+		return c.Nodes()
+	}
+	return c.Workers
+}
+
+// Network returns the named network.
+func (t Topology) Network(name string) (Network, bool) {
+	for _, n := range t.Networks {
+		if n.Name == name {
+			return n, true
+		}
+	}
+	return Network{}, false
+}
+
+// Router returns the named router.
+func (t Topology) Router(name string) (Router, bool) {
+	for _, r := range t.Routers {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Router{}, false
+}
+
+// Client returns the named client.
+func (t Topology) Client(name string) (Client, bool) {
+	for _, c := range t.Clients {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Client{}, false
+}
+
+// Families returns the families the cluster uses, IPv4 first.
+func (f IPFamily) Families() []IPFamily {
+	var out []IPFamily
+	if f.HasIPv4() {
+		out = append(out, IPv4)
+	}
+	if f.HasIPv6() {
+		out = append(out, IPv6)
+	}
+	return out
+}
