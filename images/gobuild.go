@@ -61,6 +61,9 @@ func (k *Kit) buildGo(ctx context.Context, b goBuild) (string, error) {
 		return final, nil
 	}
 	err = k.step("go build "+b.Name, func() error {
+		if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+			return err
+		}
 		tmp, err := os.MkdirTemp(filepath.Dir(final), ".tmp-"+b.Name+"-")
 		if err != nil {
 			return err
@@ -139,10 +142,10 @@ func (b goBuild) goMod() string {
 	return s.String()
 }
 
-// moduleDir downloads a module and returns where its files are, for recipes
+// ModuleDir downloads a module and returns where its files are, for recipes
 // that read files shipped inside a module (kind's node files, MetalLB's
 // manifests, the pause source).
-func moduleDir(ctx context.Context, modVersion string) (string, error) {
+func ModuleDir(ctx context.Context, modVersion string) (string, error) {
 	out, err := run(ctx, nil, []string{"GOFLAGS="}, os.TempDir(), "go", "mod", "download", "-json", modVersion)
 	if err != nil {
 		return "", fmt.Errorf("download %s: %w", modVersion, err)

@@ -2,6 +2,7 @@ package images
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +21,12 @@ const (
 	etcdRef    = "registry.k8s.io/etcd:3.6.5-0"
 	corednsRef = "registry.k8s.io/coredns/coredns:" + corednsVersion
 )
+
+//go:embed files/peerlab-service-route.sh
+var serviceRouteScript string
+
+//go:embed files/kubelet-peerlab.conf
+var kubeletDropIn string
 
 // innerImage is an image that exists only inside the node image's
 // containerd, under the name Kubernetes or a manifest expects.
@@ -187,7 +194,10 @@ func (k *Kit) buildPause(ctx context.Context) (string, error) {
 		return bin, nil
 	}
 	err := k.step("compile pause", func() error {
-		dir, err := moduleDir(ctx, "k8s.io/kubernetes@"+KubernetesVersion)
+		if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+			return err
+		}
+		dir, err := ModuleDir(ctx, "k8s.io/kubernetes@"+KubernetesVersion)
 		if err != nil {
 			return err
 		}
@@ -211,7 +221,7 @@ func (k *Kit) buildPause(ctx context.Context) (string, error) {
 // kindFiles is the directory of node files kind ships in its module
 // (entrypoint, systemd units, containerd config, kubelet drop-ins).
 func kindFiles(ctx context.Context) (string, error) {
-	dir, err := moduleDir(ctx, "sigs.k8s.io/kind@"+kindVersion)
+	dir, err := ModuleDir(ctx, "sigs.k8s.io/kind@"+kindVersion)
 	if err != nil {
 		return "", err
 	}
@@ -264,7 +274,7 @@ func (k *Kit) nodeBaseHash(ctx context.Context) (string, error) {
 			}
 			gs = append(gs, g)
 		}
-		return combine("node-base", 1, r, gs, pauseRef), nil
+		return combine("node-base", 1, r, gs, pauseRef, serviceRouteScript, kubeletDropIn), nil
 	})
 }
 
@@ -297,6 +307,8 @@ func (k *Kit) buildNodeBase(ctx context.Context, hash string) (string, error) {
 	for _, p := range []string{"host-local", "loopback", "ptp", "portmap"} {
 		extra["/opt/cni/bin/"+p] = fileEntry{src: bins[p], mode: 0o755}
 	}
+	extra["/kind/bin/peerlab-service-route.sh"] = fileEntry{content: serviceRouteScript, mode: 0o755}
+	extra["/etc/systemd/system/kubelet.service.d/20-peerlab.conf"] = fileEntry{content: kubeletDropIn, mode: 0o644}
 	config, err := containerdConfig(filepath.Join(files, "etc", "containerd", "config.toml"))
 	if err != nil {
 		return "", err

@@ -172,7 +172,7 @@ func (k *Kit) buildController(ctx context.Context, hash string) (string, error) 
 // metallbReloader is the script MetalLB ships in its module and copies into
 // the speaker pod (cp-reloader init container) for the FRR containers.
 func metallbReloader(ctx context.Context) (string, error) {
-	dir, err := moduleDir(ctx, "go.universe.tf/metallb@"+MetalLBVersion)
+	dir, err := ModuleDir(ctx, "go.universe.tf/metallb@"+MetalLBVersion)
 	if err != nil {
 		return "", err
 	}

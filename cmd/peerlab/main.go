@@ -21,6 +21,9 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"images": {"build, list or verify the lab's container images", runImages},
+		"up":     {"bring up a lab (default topology single-hop) and leave it running", runUp},
+		"status": {"show a lab's BGP sessions, BFD peers and service routes", runStatus},
+		"down":   {"remove a lab (or --all labs)", runDown},
 	}
 }
 

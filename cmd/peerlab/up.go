@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/peerlab/peerlab/harness"
+	"github.com/peerlab/peerlab/images"
+	"github.com/peerlab/peerlab/topologies"
+)
+
+// runUp: peerlab up [--topology NAME | -f FILE]
+func runUp(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("up", flag.ContinueOnError)
+	name := fs.String("topology", "single-hop", "builtin topology: "+strings.Join(topologies.Names(), ", "))
+	file := fs.String("f", "", "topology YAML file (instead of --topology)")
+	mode := fs.String("images", envOr("PEERLAB_IMAGES", "auto"), "where images come from: auto, offline or upstream")
+	id := fs.String("id", "", "lab id (6 hex digits; default random)")
+	keep := fs.Bool("keep-on-failure", false, "leave a lab that failed to come up in place for inspection")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: peerlab up [--topology NAME | -f FILE] [flags]\n\nBrings up a lab and leaves it running.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %v (use -f FILE for a topology file)", fs.Args())
+	}
+	topo, err := loadTopology(*name, *file, fs)
+	if err != nil {
+		return err
+	}
+	m, err := images.ParseMode(*mode)
+	if err != nil {
+		return err
+	}
+	kit, err := images.New(images.WithMode(m))
+	if err != nil {
+		return err
+	}
+	opts := []harness.Option{harness.WithImages(kit)}
+	if *id != "" {
+		opts = append(opts, harness.WithID(*id))
+	}
+	lab, err := harness.New(topo, opts...)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := lab.Up(ctx); err != nil {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+		defer cancel()
+		dir, _ := filepath.Abs(filepath.Join("peerlab-artifacts", lab.ID()))
+		if derr := lab.Dump(dctx, dir); derr != nil {
+			fmt.Fprintf(os.Stderr, "dump: %v\n", derr)
+		}
+		fmt.Fprintf(os.Stderr, "artifacts: %s\n", dir)
+		if *keep {
+			return fmt.Errorf("%w\n(lab %s left in place: peerlab down --lab %s removes it)", err, lab.ID(), lab.ID())
+		}
+		if derr := lab.Down(dctx); derr != nil {
+			fmt.Fprintf(os.Stderr, "down: %v\n", derr)
+		}
+		return err
+	}
+	ips, _ := lab.ServiceIPs(ctx)
+	fmt.Printf("\nlab %s (%s) is up in %s\n\n", lab.ID(), topo.Name, time.Since(start).Round(time.Second))
+	fmt.Printf("  kubectl:   export KUBECONFIG=%s\n", filepath.Join(lab.StateDir(), "kubeconfig"))
+	for _, r := range lab.Topology().Routers {
+		fmt.Printf("  router:    docker exec -it %s vtysh   (%s, AS %d)\n", lab.ContainerName(r.Name), r.Name, r.ASN)
+	}
+	for _, c := range lab.Topology().Clients {
+		for _, ip := range ips {
+			fmt.Printf("  client:    docker exec %s curl -s http://%s/\n", lab.ContainerName(c.Name), hostPort(ip.String(), lab.ServicePort()))
+		}
+	}
+	fmt.Printf("  status:    peerlab status --lab %s\n", lab.ID())
+	fmt.Printf("  remove:    peerlab down --lab %s\n", lab.ID())
+	return nil
+}
+
+func loadTopology(name, file string, fs *flag.FlagSet) (topologies.Topology, error) {
+	nameSet := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "topology" {
+			nameSet = true
+		}
+	})
+	if file != "" {
+		if nameSet {
+			return topologies.Topology{}, fmt.Errorf("give either --topology or -f, not both")
+		}
+		return topologies.Load(file)
+	}
+	return topologies.Builtin(name)
+}
+
+func hostPort(ip string, port int) string {
+	if strings.Contains(ip, ":") {
+		return fmt.Sprintf("[%s]:%d", ip, port)
+	}
+	return fmt.Sprintf("%s:%d", ip, port)
+}

@@ -1,0 +1,112 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/peerlab/peerlab/harness"
+	"github.com/peerlab/peerlab/scenarios"
+	"github.com/peerlab/peerlab/topologies"
+)
+
+// upLab brings up a lab for the test and registers its teardown. On test
+// failure the lab is dumped under the artifacts directory before it goes.
+// After a passing test, the egress guard must have dropped nothing.
+func upLab(t *testing.T, ctx context.Context, topo topologies.Topology) *harness.Lab {
+	t.Helper()
+	kit, err := newKit()
+	require.NoError(t, err)
+	lab, err := harness.New(topo, harness.WithImages(kit), harness.WithOutput(testWriter{t}))
+	require.NoError(t, err, "topology %s", topo.Name)
+	t.Cleanup(func() {
+		// Cleanup runs after the test body: ctx may be done, use a fresh one.
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if t.Failed() {
+			dir := artifactsDir(t)
+			if err := lab.Dump(cctx, dir); err != nil {
+				t.Logf("dump: %v", err)
+			}
+			t.Logf("artifacts of the failed lab: %s", dir)
+		}
+		if err := lab.Down(cctx); err != nil {
+			t.Errorf("lab down: %v", err)
+		}
+	})
+	start := time.Now()
+	err = lab.Up(ctx)
+	for _, p := range lab.Timings() {
+		t.Logf("phase %-28s %s", p.Phase, p.Duration.Round(100*time.Millisecond))
+	}
+	require.NoError(t, err, "lab up")
+	t.Logf("lab %s up in %s", lab.ID(), time.Since(start).Round(time.Second))
+	return lab
+}
+
+// assertNoEgress fails the test when the guard dropped anything: lab
+// traffic tried to leave the lab.
+func assertNoEgress(t *testing.T, ctx context.Context, lab *harness.Lab) {
+	t.Helper()
+	v4, v6, err := lab.EgressDrops(ctx)
+	require.NoError(t, err)
+	require.Zerof(t, v4+v6, "egress guard dropped %d IPv4 and %d IPv6 packets: lab traffic tried to leave the lab (see the dump's egress-guard.txt and kind logs)", v4, v6)
+}
+
+// coreChecks runs the four checks of a healthy lab, each as a wait with a
+// deadline, and reports when each went green.
+func coreChecks(t *testing.T, ctx context.Context, lab *harness.Lab) {
+	t.Helper()
+	client := lab.Topology().Clients[0].Name
+	start := time.Now()
+	steps := []struct {
+		name  string
+		check scenarios.Check
+	}{
+		{"BGP sessions Established (routers and speakers)", scenarios.SessionsEstablished},
+		{"BFD peers up with the profile's timers", scenarios.BFDUp},
+		{"ECMP: one next hop per announcing node (RIB and kernel)", scenarios.ECMPNextHops},
+	}
+	for _, s := range steps {
+		err := scenarios.Eventually(ctx, lab, 2*time.Minute, time.Second, s.check)
+		require.NoError(t, err, s.name)
+		t.Logf("%s: green %s after the lab was up", s.name, time.Since(start).Round(100*time.Millisecond))
+	}
+	var spread scenarios.Spread
+	err := scenarios.Eventually(ctx, lab, time.Minute, time.Second, func(ctx context.Context, lab *harness.Lab) error {
+		var err error
+		spread, err = scenarios.Reachable(ctx, lab, client, 30)
+		return err
+	})
+	require.NoError(t, err, "curl from %s to the service", client)
+	t.Logf("curl from %s: %s (first success %s after the lab was up)", client, spread, time.Since(start).Round(100*time.Millisecond))
+}
+
+// testWriter sends lab progress to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(trimNewline(p)))
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	for len(p) > 0 && p[len(p)-1] == '\n' {
+		p = p[:len(p)-1]
+	}
+	return p
+}
+
+// testContext bounds a test by its deadline (go test -timeout) less a margin
+// for cleanup.
+func testContext(t *testing.T) context.Context {
+	ctx := context.Background()
+	if dl, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-6*time.Minute))
+		t.Cleanup(cancel)
+	}
+	return ctx
+}

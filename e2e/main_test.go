@@ -1,0 +1,77 @@
+// Package e2e brings up whole labs (kind + MetalLB + FRR routers + clients)
+// and asserts what a network engineer would check by hand. It needs root
+// (iptables for the egress guard), a Docker daemon, and the lab's images;
+// TestMain checks the first two and says how to fix them, and builds or
+// finds the images once for all tests.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/peerlab/peerlab/images"
+)
+
+func TestMain(m *testing.M) {
+	if testing.Short() {
+		fmt.Println("e2e: skipped in -short mode (labs take minutes)")
+		os.Exit(0)
+	}
+	if err := prerequisites(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		os.Exit(1)
+	}
+	// Ryuk's image cannot be pulled offline; labs sweep by label instead.
+	os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Minute)
+	defer cancel()
+	// Build (or find) every image once, with progress, before any lab;
+	// each lab then resolves the same references in well under a second.
+	kit, err := newKit()
+	if err == nil {
+		_, err = kit.Ensure(ctx)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: images: %v\n", err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+func prerequisites() error {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("must run as root: the lab's egress guard edits iptables (run: sudo -E go test ./e2e)")
+	}
+	if out, err := exec.Command("docker", "version", "--format", "{{.Server.Version}}").CombinedOutput(); err != nil {
+		return fmt.Errorf("no Docker daemon answers (%s): run scripts/host-setup.sh first", out)
+	}
+	return nil
+}
+
+// artifactsDir is where a failed test's dump goes: $PEERLAB_ARTIFACTS or
+// e2e/artifacts, one directory per test.
+func artifactsDir(t *testing.T) string {
+	base := os.Getenv("PEERLAB_ARTIFACTS")
+	if base == "" {
+		base = "artifacts"
+	}
+	dir, err := filepath.Abs(filepath.Join(base, t.Name()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// newKit returns an image kit in the mode PEERLAB_IMAGES names (default auto).
+func newKit() (*images.Kit, error) {
+	mode, err := images.ParseMode(os.Getenv("PEERLAB_IMAGES"))
+	if err != nil {
+		return nil, err
+	}
+	return images.New(images.WithMode(mode))
+}

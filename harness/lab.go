@@ -1,0 +1,447 @@
+// Package harness turns a topology into a running lab: Docker networks with
+// an egress guard, a kind cluster, FRR routers and clients, MetalLB in FRR
+// mode with the topology's BGP and BFD settings, and a backend service of
+// type LoadBalancer. Scenarios then ask the lab's parts questions.
+//
+//	lab, err := harness.New(topologies.SingleHop())
+//	err = lab.Up(ctx)
+//	defer lab.Down(ctx)
+package harness
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/client"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/peerlab/peerlab/images"
+	"github.com/peerlab/peerlab/routers"
+	"github.com/peerlab/peerlab/topologies"
+)
+
+// Lab is one lab: everything it creates carries its id.
+type Lab struct {
+	topo     topologies.Topology
+	id       string
+	out      io.Writer
+	outMu    sync.Mutex
+	kit      *images.Kit
+	stateDir string
+
+	refs     images.Refs
+	docker   *client.Client
+	networks []*labNetwork
+	guard    *egressGuard
+	cluster  *kindCluster
+	routers  map[string]*routers.FRR // started by this process
+	clients  map[string]*routers.Host
+	execs    map[string]routers.Executor // routers and clients by name, also for attached labs
+	timings  []PhaseTiming
+}
+
+// PhaseTiming is how long one phase of Up took.
+type PhaseTiming struct {
+	Phase    string
+	Duration time.Duration
+}
+
+// Option configures a Lab.
+type Option func(*Lab) error
+
+// WithID fixes the lab id (default: random). Ids are 6 lowercase hex
+// digits so every derived name (bridge names have 15 characters) fits.
+func WithID(id string) Option {
+	return func(l *Lab) error {
+		if len(id) != 6 || strings.Trim(id, "0123456789abcdef") != "" {
+			return fmt.Errorf("lab id %q: want 6 lowercase hex digits", id)
+		}
+		l.id = id
+		return nil
+	}
+}
+
+// WithOutput sets where progress goes (default os.Stderr).
+func WithOutput(w io.Writer) Option { return func(l *Lab) error { l.out = w; return nil } }
+
+// WithImages sets the image kit (default: images.New() in auto mode).
+func WithImages(k *images.Kit) Option { return func(l *Lab) error { l.kit = k; return nil } }
+
+// WithStateDir sets where the lab keeps its kubeconfig and topology
+// (default: $XDG_STATE_HOME/peerlab/labs/<id>, else ~/.local/state/...).
+func WithStateDir(dir string) Option { return func(l *Lab) error { l.stateDir = dir; return nil } }
+
+// New validates the topology (applying its defaults) and returns a Lab that
+// is not up yet. Nothing is created.
+func New(t topologies.Topology, opts ...Option) (*Lab, error) {
+	prepared, err := t.Prepare()
+	if err != nil {
+		return nil, fmt.Errorf("topology %q: %w", t.Name, err)
+	}
+	l := &Lab{topo: prepared, out: os.Stderr, routers: map[string]*routers.FRR{}, clients: map[string]*routers.Host{}, execs: map[string]routers.Executor{}}
+	for _, o := range opts {
+		if err := o(l); err != nil {
+			return nil, err
+		}
+	}
+	if l.id == "" {
+		b := make([]byte, 3)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		l.id = hex.EncodeToString(b)
+	}
+	if l.stateDir == "" {
+		base := os.Getenv("XDG_STATE_HOME")
+		if base == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return nil, fmt.Errorf("no state directory: set XDG_STATE_HOME or use WithStateDir: %w", err)
+			}
+			base = filepath.Join(home, ".local", "state")
+		}
+		l.stateDir = filepath.Join(base, "peerlab", "labs", l.id)
+	}
+	l.networks = networkPlan(l.id, l.topo)
+	var bridges []string
+	for _, n := range l.networks {
+		bridges = append(bridges, n.bridge)
+	}
+	l.guard = newEgressGuard(l.id, bridges)
+	return l, nil
+}
+
+// ID is the lab's id; ClusterName the kind cluster's name.
+func (l *Lab) ID() string          { return l.id }
+func (l *Lab) ClusterName() string { return "peerlab-" + l.id }
+
+// Topology is the lab's topology with defaults applied.
+func (l *Lab) Topology() topologies.Topology { return l.topo }
+
+// Timings are the durations of Up's phases so far.
+func (l *Lab) Timings() []PhaseTiming { return append([]PhaseTiming(nil), l.timings...) }
+
+// StateDir is where the lab's kubeconfig and topology are kept.
+func (l *Lab) StateDir() string { return l.stateDir }
+
+func (l *Lab) stateFile(name string) string { return filepath.Join(l.stateDir, name) }
+
+// NetworkName is the Docker network of a topology network.
+func (l *Lab) NetworkName(topoName string) string {
+	for _, n := range l.networks {
+		if n.topo.Name == topoName {
+			return n.name
+		}
+	}
+	return ""
+}
+
+func (l *Lab) logf(format string, args ...any) {
+	l.outMu.Lock()
+	defer l.outMu.Unlock()
+	fmt.Fprintf(l.out, "lab %s: "+format+"\n", append([]any{l.id}, args...)...)
+}
+
+// phase runs one named step of Up, timing and reporting it.
+func (l *Lab) phase(name string, fn func() error) error {
+	start := time.Now()
+	l.logf("%s ...", name)
+	err := fn()
+	d := time.Since(start)
+	l.timings = append(l.timings, PhaseTiming{Phase: name, Duration: d})
+	if err != nil {
+		l.logf("%s FAILED after %s", name, d.Round(100*time.Millisecond))
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	l.logf("%s done in %s", name, d.Round(100*time.Millisecond))
+	return nil
+}
+
+// Up creates the lab. On error it leaves what it made in place, so the
+// caller can Dump it before Down (tests register Down with t.Cleanup).
+func (l *Lab) Up(ctx context.Context) error {
+	if err := l.preflight(ctx); err != nil {
+		return err
+	}
+	phases := []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"images", l.upImages},
+		{"networks and egress guard", l.upNetworks},
+		{"cluster", l.upCluster},
+		{"routers and clients", l.upRouters},
+		{"load images into nodes", l.upLoadImages},
+		{"metallb", l.upMetalLB},
+		{"workload", l.upWorkload},
+	}
+	for _, p := range phases {
+		if err := l.phase(p.name, func() error { return p.fn(ctx) }); err != nil {
+			return err
+		}
+	}
+	return l.saveState()
+}
+
+// preflight catches what would fail later, before anything is created.
+func (l *Lab) preflight(ctx context.Context) error {
+	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
+		// Ryuk's image cannot be pulled offline; the lab sweeps by label.
+		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	}
+	dc, err := newDockerClient()
+	if err != nil {
+		return fmt.Errorf("docker client: %w", err)
+	}
+	if _, err := dc.Ping(ctx); err != nil {
+		dc.Close()
+		return fmt.Errorf("no Docker daemon answers (%v): run scripts/host-setup.sh as root", err)
+	}
+	l.docker = dc
+	if err := checkSubnetsFree(ctx, dc, l.networks); err != nil {
+		return err
+	}
+	if l.kit == nil {
+		kit, err := images.New(images.WithProgress(l.out))
+		if err != nil {
+			return err
+		}
+		l.kit = kit
+	}
+	return nil
+}
+
+func (l *Lab) upImages(ctx context.Context) error {
+	refs, err := l.kit.Ensure(ctx, images.All...)
+	if err != nil {
+		return err
+	}
+	if img := l.topo.Cluster.NodeImage; img != "" {
+		refs[images.Node] = img
+	}
+	l.refs = refs
+	return nil
+}
+
+func (l *Lab) upNetworks(ctx context.Context) error {
+	// The guard goes in first: nothing may leave from the moment a bridge
+	// exists.
+	if err := l.guard.install(ctx); err != nil {
+		return err
+	}
+	for _, n := range l.networks {
+		if err := createNetwork(ctx, l.docker, l.id, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *Lab) upCluster(ctx context.Context) error {
+	kc, err := createCluster(ctx, l, l.NetworkName(l.topo.Cluster.Network), l.refs[images.Node])
+	l.cluster = kc
+	if err != nil {
+		return err
+	}
+	if err := installCoreDNS(ctx, kc.client, l.topo.Cluster); err != nil {
+		return fmt.Errorf("coredns: %w", err)
+	}
+	if l.topo.Cluster.ControlPlaneAnnounces {
+		if err := kc.allowControlPlaneAnnounce(ctx); err != nil {
+			return err
+		}
+	}
+	return kc.addNodeRoutes(l.topo.Cluster.Routes)
+}
+
+func (l *Lab) upRouters(ctx context.Context) error {
+	for _, r := range l.topo.Routers {
+		spec, err := routerSpec(l.topo, r)
+		if err != nil {
+			return err
+		}
+		opts := []routers.Option{
+			routers.WithImage(l.refs[images.FRR]),
+			routers.WithLab(l.id),
+			routers.WithNamePrefix("peerlab-" + l.id + "-"),
+		}
+		for _, a := range r.Interfaces {
+			opts = append(opts, routers.WithNetwork(l.NetworkName(a.Network), a.IPv4, a.IPv6))
+		}
+		f, err := routers.Start(ctx, spec, opts...)
+		if err != nil {
+			return err
+		}
+		l.routers[r.Name] = f
+		l.execs[r.Name] = f
+		// Without a default route, a packet the router has no route for
+		// is dropped here instead of being sent to the host.
+		if err := dropDefaultRoutes(ctx, f); err != nil {
+			return fmt.Errorf("router %s: %w", r.Name, err)
+		}
+	}
+	for _, c := range l.topo.Clients {
+		via, _ := l.topo.Router(c.Via)
+		att, _ := via.Interface(c.Network)
+		var opts []routers.Option
+		opts = append(opts, routers.WithImage(l.refs[images.FRR]), routers.WithLab(l.id),
+			routers.WithNamePrefix("peerlab-"+l.id+"-"),
+			routers.WithNetwork(l.NetworkName(c.Network), c.IPv4, c.IPv6))
+		h, err := routers.StartHost(ctx, c.Name, []netip.Addr{att.IPv4, att.IPv6}, opts...)
+		if err != nil {
+			return fmt.Errorf("client %s: %w", c.Name, err)
+		}
+		l.clients[c.Name] = h
+		l.execs[c.Name] = h
+	}
+	return nil
+}
+
+// dropDefaultRoutes removes Docker's default routes (towards the host) from
+// a router container.
+func dropDefaultRoutes(ctx context.Context, e routers.Executor) error {
+	for _, fam := range []string{"-4", "-6"} {
+		if _, stderr, err := e.Exec(ctx, []string{"ip", fam, "route", "flush", "default"}); err != nil {
+			return fmt.Errorf("flush default route: %v: %s", err, stderr)
+		}
+	}
+	return nil
+}
+
+func (l *Lab) upMetalLB(ctx context.Context) error {
+	objs, err := metallbManifest(ctx)
+	if err != nil {
+		return err
+	}
+	if err := patchMetalLB(objs, l.refs); err != nil {
+		return err
+	}
+	a, err := newApplier(l.cluster.rest)
+	if err != nil {
+		return err
+	}
+	if err := a.applyAll(ctx, objs); err != nil {
+		return err
+	}
+	if err := waitMetalLBReady(ctx, l.cluster.client); err != nil {
+		return err
+	}
+	return applyMetalLBResources(ctx, a, metallbResources(l.topo))
+}
+
+// Down removes everything the lab made (also what a crashed run left): the
+// kind cluster, containers and networks labelled with the lab id, the
+// egress guard and the state directory. It reports how many packets the
+// guard dropped, since a non-zero count means lab traffic tried to leave.
+func (l *Lab) Down(ctx context.Context) error {
+	if l.docker == nil {
+		dc, err := newDockerClient()
+		if err != nil {
+			return err
+		}
+		l.docker = dc
+	}
+	defer l.docker.Close()
+	return l.teardown(ctx)
+}
+
+// teardown removes everything labelled or named with the lab's id; it needs
+// nothing but the id, so it also sweeps labs whose process died.
+func (l *Lab) teardown(ctx context.Context) error {
+	ctx = context.WithoutCancel(ctx)
+	var errs []error
+	if v4, v6, err := l.guard.dropped(ctx); err == nil {
+		l.logf("egress guard dropped %d IPv4 and %d IPv6 packets", v4, v6)
+	}
+	provider := l.kindProvider()
+	if err := provider.Delete(l.ClusterName(), ""); err != nil {
+		errs = append(errs, fmt.Errorf("delete kind cluster: %w", err))
+	}
+	// Sweep removes the lab's labelled containers, then its networks.
+	if err := routers.Sweep(ctx, l.id); err != nil {
+		errs = append(errs, err)
+	}
+	if err := removeLabNetworks(ctx, l.docker, l.id); err != nil {
+		errs = append(errs, err)
+	}
+	if err := l.guard.remove(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := os.RemoveAll(l.stateDir); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("lab %s down: %w", l.id, err)
+	}
+	l.logf("down")
+	return nil
+}
+
+// ContainerName is the Docker container of a router or client.
+func (l *Lab) ContainerName(name string) string {
+	if f, ok := l.routers[name]; ok {
+		return f.Name()
+	}
+	if h, ok := l.clients[name]; ok {
+		return h.Name()
+	}
+	return ""
+}
+
+// ImageRef is the reference the lab runs for an image.
+func (l *Lab) ImageRef(n images.Name) string { return l.refs[n] }
+
+// EgressDrops is how many packets the egress guard has dropped so far.
+func (l *Lab) EgressDrops(ctx context.Context) (v4, v6 uint64, err error) {
+	return l.guard.dropped(ctx)
+}
+
+// Kubernetes returns the cluster's API clients.
+func (l *Lab) Kubernetes() (kubernetes.Interface, *rest.Config, error) {
+	if l.cluster == nil || l.cluster.client == nil {
+		return nil, nil, fmt.Errorf("lab %s has no cluster (is it up?)", l.id)
+	}
+	return l.cluster.client, l.cluster.rest, nil
+}
+
+// Nodes lists the cluster's nodes with their addresses.
+func (l *Lab) Nodes(ctx context.Context) ([]Node, error) {
+	if l.cluster == nil {
+		return nil, fmt.Errorf("lab %s has no cluster (is it up?)", l.id)
+	}
+	return l.cluster.nodeInfo(ctx)
+}
+
+// Router returns the executor of a router or client container by its
+// topology name; routers.NewQuerier turns it into typed queries.
+func (l *Lab) Exec(name string) (routers.Executor, error) {
+	e, ok := l.execs[name]
+	if !ok {
+		var known []string
+		for n := range l.execs {
+			known = append(known, n)
+		}
+		sort.Strings(known)
+		return nil, fmt.Errorf("lab %s has no router or client %q (have: %s)", l.id, name, strings.Join(known, ", "))
+	}
+	return e, nil
+}
+
+// FRR returns a router this process started (for fault injection); labs
+// attached from another process have only executors.
+func (l *Lab) FRR(name string) (*routers.FRR, bool) {
+	f, ok := l.routers[name]
+	return f, ok
+}

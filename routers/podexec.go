@@ -1,0 +1,93 @@
+package routers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/httpstream"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/remotecommand"
+	utilexec "k8s.io/client-go/util/exec"
+)
+
+// PodExecutor runs commands in one container of a pod through the
+// Kubernetes API (what `kubectl exec` does), typically the frr container of
+// a MetalLB speaker pod, so the Querier can check the cluster's side of a
+// session with the same code as the router's side.
+type PodExecutor struct {
+	config                    *rest.Config
+	namespace, pod, container string
+}
+
+// NewPodExecutor returns an Executor for container in namespace/pod.
+func NewPodExecutor(config *rest.Config, namespace, pod, container string) (*PodExecutor, error) {
+	switch {
+	case config == nil:
+		return nil, errors.New("pod executor: nil rest config")
+	case namespace == "" || pod == "" || container == "":
+		return nil, fmt.Errorf("pod executor: namespace %q, pod %q and container %q must all be set", namespace, pod, container)
+	}
+	return &PodExecutor{config: config, namespace: namespace, pod: pod, container: container}, nil
+}
+
+// execURL builds the pod's exec subresource URL. It is built by hand rather
+// than through a typed clientset, which would pull every Kubernetes API type
+// into this package for the sake of one URL.
+func (p *PodExecutor) execURL(cmd []string) (*url.URL, error) {
+	base, _, err := rest.DefaultServerUrlFor(p.config)
+	if err != nil {
+		return nil, fmt.Errorf("pod executor: %w", err)
+	}
+	u := *base
+	u.Path = path.Join(base.Path, "/api/v1/namespaces", p.namespace, "pods", p.pod, "exec")
+	q := url.Values{}
+	q.Set("container", p.container)
+	q.Set("stdout", "true")
+	q.Set("stderr", "true")
+	for _, c := range cmd {
+		q.Add("command", c)
+	}
+	u.RawQuery = q.Encode()
+	return &u, nil
+}
+
+// Exec implements Executor.
+func (p *PodExecutor) Exec(ctx context.Context, cmd []string) ([]byte, []byte, error) {
+	where := fmt.Sprintf("%s/%s[%s]", p.namespace, p.pod, p.container)
+	u, err := p.execURL(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	// WebSocket is the current protocol (Kubernetes 1.30+); SPDY is kept as
+	// the fallback for API servers or proxies that refuse the upgrade.
+	ws, err := remotecommand.NewWebSocketExecutor(p.config, "GET", u.String())
+	if err != nil {
+		return nil, nil, fmt.Errorf("exec in %s: %w", where, err)
+	}
+	spdy, err := remotecommand.NewSPDYExecutor(p.config, "POST", u)
+	if err != nil {
+		return nil, nil, fmt.Errorf("exec in %s: %w", where, err)
+	}
+	exec, err := remotecommand.NewFallbackExecutor(ws, spdy, func(err error) bool {
+		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("exec in %s: %w", where, err)
+	}
+	var stdout, stderr bytes.Buffer
+	err = exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr})
+	var exitErr utilexec.CodeExitError
+	switch {
+	case err == nil:
+		return stdout.Bytes(), stderr.Bytes(), nil
+	case errors.As(err, &exitErr):
+		return stdout.Bytes(), stderr.Bytes(), &ExitError{Cmd: cmd, Code: exitErr.Code, Stderr: stderr.String()}
+	default:
+		return stdout.Bytes(), stderr.Bytes(), fmt.Errorf("exec %q in %s: %w", strings.Join(cmd, " "), where, err)
+	}
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The README's test command. On a fresh machine it does all set-up (Docker
+# engine, privileged-container fix, Debian tools), builds or finds every lab
+# image, then runs every test: unit tests, the routers' container tests and
+# the end-to-end labs. Afterwards it checks that nothing of peerlab is left
+# in Docker or iptables.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+  echo "test.sh: run as root (sudo -E scripts/test.sh): it installs Docker and the labs edit iptables" >&2
+  exit 1
+fi
+
+step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+
+step "host setup"
+bash scripts/host-setup.sh
+
+export TESTCONTAINERS_RYUK_DISABLED=true
+step "image kit (mode ${PEERLAB_IMAGES:-auto})"
+go run ./cmd/peerlab images build
+
+step "vet"
+go vet ./...
+
+step "tests"
+# -p 1: labs use fixed subnets (two at once would collide) and the machine
+# has two cores; -count=1: a lab test's result must never come from cache.
+status=0
+go test -p 1 -count=1 -timeout 75m ./... || status=$?
+
+step "leftovers"
+left=$(docker ps -a --filter label=io.peerlab.lab --format '{{.Names}}'; \
+       docker ps -a --format '{{.Names}}' | grep '^peerlab-.*-\(control-plane\|worker[0-9]*\)$' || true; \
+       docker network ls --filter label=io.peerlab.lab --format '{{.Name}}'; \
+       iptables -S 2>/dev/null | grep -o 'PEERLAB-[A-F0-9]*' | sort -u || true)
+if [ -n "$left" ]; then
+  echo "test.sh: the tests left these behind:" >&2
+  echo "$left" >&2
+  status=1
+else
+  echo "nothing left behind"
+fi
+exit $status
