@@ -52,7 +52,7 @@ func assertNoEgress(t *testing.T, ctx context.Context, lab *harness.Lab) {
 	t.Helper()
 	v4, v6, err := lab.EgressDrops(ctx)
 	require.NoError(t, err)
-	require.Zerof(t, v4+v6, "egress guard dropped %d IPv4 and %d IPv6 packets: lab traffic tried to leave the lab (see the dump's egress-guard.txt and kind logs)", v4, v6)
+	require.Zerof(t, v4+v6, "egress guard dropped %d IPv4 and %d IPv6 packets: lab traffic tried to leave the lab:\n%s", v4, v6, lab.EgressLeaks(ctx))
 }
 
 // coreChecks runs the four checks of a healthy lab, each as a wait with a

@@ -68,41 +68,35 @@ func clusterDNS(c topologies.Cluster) []string {
 func installCoreDNS(ctx context.Context, cs kubernetes.Interface, c topologies.Cluster) error {
 	ns := "kube-system"
 	labels := map[string]string{"k8s-app": "kube-dns"}
-	create := func(err error) error {
-		if err != nil && !apierrors.IsAlreadyExists(err) {
-			return err
-		}
-		return nil
-	}
 	if err := create2(cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "coredns"}}, metav1.CreateOptions{})); err != nil {
 		return err
 	}
-	_, err := cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{
+	err := create2(cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{
 		ObjectMeta: metav1.ObjectMeta{Name: "system:coredns"},
 		Rules: []rbacv1.PolicyRule{
 			{APIGroups: []string{""}, Resources: []string{"endpoints", "services", "pods", "namespaces"}, Verbs: []string{"list", "watch"}},
 			{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: []string{"list", "watch"}},
 		},
-	}, metav1.CreateOptions{})
-	if err := create(err); err != nil {
+	}, metav1.CreateOptions{}))
+	if err != nil {
 		return err
 	}
-	_, err = cs.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
+	err = create2(cs.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: "system:coredns"},
 		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "system:coredns"},
 		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: "coredns", Namespace: ns}},
-	}, metav1.CreateOptions{})
-	if err := create(err); err != nil {
+	}, metav1.CreateOptions{}))
+	if err != nil {
 		return err
 	}
-	_, err = cs.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{
+	err = create2(cs.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Name: "coredns"},
 		Data:       map[string]string{"Corefile": corefile},
-	}, metav1.CreateOptions{})
-	if err := create(err); err != nil {
+	}, metav1.CreateOptions{}))
+	if err != nil {
 		return err
 	}
-	_, err = cs.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{
+	err = create2(cs.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "coredns", Labels: labels},
 		Spec: appsv1.DeploymentSpec{
 			Replicas: ptr.To[int32](2),
@@ -138,8 +132,8 @@ func installCoreDNS(ctx context.Context, cs kubernetes.Interface, c topologies.C
 				},
 			},
 		},
-	}, metav1.CreateOptions{})
-	if err := create(err); err != nil {
+	}, metav1.CreateOptions{}))
+	if err != nil {
 		return err
 	}
 	ips := clusterDNS(c)
@@ -150,7 +144,7 @@ func installCoreDNS(ctx context.Context, cs kubernetes.Interface, c topologies.C
 	if len(ips) > 1 {
 		policy = corev1.IPFamilyPolicyRequireDualStack
 	}
-	_, err = cs.CoreV1().Services(ns).Create(ctx, &corev1.Service{
+	return create2(cs.CoreV1().Services(ns).Create(ctx, &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: "kube-dns", Labels: map[string]string{"k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS"}},
 		Spec: corev1.ServiceSpec{
 			Selector:       labels,
@@ -162,8 +156,7 @@ func installCoreDNS(ctx context.Context, cs kubernetes.Interface, c topologies.C
 				{Name: "dns-tcp", Port: 53, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(53)},
 			},
 		},
-	}, metav1.CreateOptions{})
-	return create(err)
+	}, metav1.CreateOptions{}))
 }
 
 // create2 ignores AlreadyExists for a create call's result, so Up can be

@@ -54,7 +54,7 @@ func (l *Lab) Dump(ctx context.Context, dir string) error {
 	note("kind logs", l.kindProvider().CollectLogs(l.ClusterName(), filepath.Join(dir, "kind")))
 	note("docker networks", l.dumpNetworks(ctx, filepath.Join(dir, "docker-networks.json")))
 	if v4, v6, err := l.guard.dropped(ctx); err == nil {
-		note("guard", os.WriteFile(filepath.Join(dir, "egress-guard.txt"), []byte(fmt.Sprintf("dropped packets: IPv4 %d, IPv6 %d\n", v4, v6)), 0o644))
+		note("guard", os.WriteFile(filepath.Join(dir, "egress-guard.txt"), []byte(fmt.Sprintf("dropped packets: IPv4 %d, IPv6 %d\nkernel log of the first ones:\n%s\n", v4, v6, l.guard.leaks(ctx))), 0o644))
 	} else {
 		note("guard", err)
 	}

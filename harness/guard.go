@@ -57,10 +57,18 @@ func (g *egressGuard) install(ctx context.Context) error {
 			return fmt.Errorf("egress guard: %w", err)
 		}
 		for _, br := range g.bridges {
-			rule := []string{g.chain, "-i", br, "!", "-o", br, "-m", "comment", "--comment", "peerlab egress guard", "-j", "DROP"}
-			if _, err := runIPT(ctx, t.bin, append([]string{"-C"}, rule...)...); err != nil {
-				if _, err := runIPT(ctx, t.bin, append([]string{"-A"}, rule...)...); err != nil {
-					return fmt.Errorf("egress guard: %w", err)
+			match := []string{g.chain, "-i", br, "!", "-o", br, "-m", "comment", "--comment", "peerlab egress guard"}
+			// The LOG rule (rate-limited) names what tried to leave in the
+			// kernel log, where Dump finds it; the DROP rule counts it.
+			rules := [][]string{
+				append(append([]string{}, match...), "-m", "limit", "--limit", "20/min", "-j", "LOG", "--log-prefix", g.logPrefix()),
+				append(append([]string{}, match...), "-j", "DROP"),
+			}
+			for _, rule := range rules {
+				if _, err := runIPT(ctx, t.bin, append([]string{"-C"}, rule...)...); err != nil {
+					if _, err := runIPT(ctx, t.bin, append([]string{"-A"}, rule...)...); err != nil {
+						return fmt.Errorf("egress guard: %w", err)
+					}
 				}
 			}
 		}
@@ -71,6 +79,24 @@ func (g *egressGuard) install(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// logPrefix marks the guard's kernel log lines (at most 29 characters).
+func (g *egressGuard) logPrefix() string { return g.chain + " leak: " }
+
+// leaks returns the kernel log lines the guard wrote: what tried to leave.
+func (g *egressGuard) leaks(ctx context.Context) string {
+	out, err := exec.CommandContext(ctx, "dmesg").Output()
+	if err != nil {
+		return fmt.Sprintf("(kernel log unreadable: %v)", err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.Contains(l, g.logPrefix()) {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // dropped returns how many packets the guard dropped so far, per family.

@@ -236,8 +236,12 @@ func (l *Lab) upImages(ctx context.Context) error {
 }
 
 func (l *Lab) upNetworks(ctx context.Context) error {
-	// The guard goes in first: nothing may leave from the moment a bridge
-	// exists.
+	// State first, so 'peerlab status' and 'peerlab down' find a lab that
+	// fails half-way; the guard next: nothing may leave from the moment a
+	// bridge exists.
+	if err := l.saveState(); err != nil {
+		return err
+	}
 	if err := l.guard.install(ctx); err != nil {
 		return err
 	}
@@ -267,8 +271,12 @@ func (l *Lab) upCluster(ctx context.Context) error {
 }
 
 func (l *Lab) upRouters(ctx context.Context) error {
+	nodes, err := l.cluster.nodeInfo(ctx)
+	if err != nil {
+		return err
+	}
 	for _, r := range l.topo.Routers {
-		spec, err := routerSpec(l.topo, r)
+		spec, err := routerSpec(l.topo, r, nodes)
 		if err != nil {
 			return err
 		}
@@ -407,6 +415,10 @@ func (l *Lab) ImageRef(n images.Name) string { return l.refs[n] }
 func (l *Lab) EgressDrops(ctx context.Context) (v4, v6 uint64, err error) {
 	return l.guard.dropped(ctx)
 }
+
+// EgressLeaks returns the kernel log lines of the first packets the egress
+// guard dropped (source, destination, ports): what tried to leave.
+func (l *Lab) EgressLeaks(ctx context.Context) string { return l.guard.leaks(ctx) }
 
 // Kubernetes returns the cluster's API clients.
 func (l *Lab) Kubernetes() (kubernetes.Interface, *rest.Config, error) {

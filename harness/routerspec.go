@@ -12,11 +12,13 @@ import (
 // nodesPeerGroup is the peer group a router uses for the cluster's nodes.
 const nodesPeerGroup = "nodes"
 
-// routerSpec turns a topology router into FRR configuration. The nodes'
-// addresses are dynamic, so a router that peers with the nodes listens on
-// the dynamic half of the nodes' network (the only place kind nodes get
-// addresses) instead of naming each node.
-func routerSpec(t topologies.Topology, r topologies.Router) (routers.Spec, error) {
+// routerSpec turns a topology router into FRR configuration. A router that
+// peers with the nodes names each node as a neighbor of one peer group
+// (routers start after the cluster, so the addresses are known). A listen
+// range would be simpler but deadlocks with BFD: the router creates the BFD
+// session of a dynamic neighbor only once BGP is up, and the speaker's FRR
+// holds BGP in Idle while its BFD session is down.
+func routerSpec(t topologies.Topology, r topologies.Router, nodes []Node) (routers.Spec, error) {
 	fams := t.Cluster.IPFamily.Families()
 	var afs []routers.AddressFamily
 	for _, f := range fams {
@@ -40,9 +42,8 @@ func routerSpec(t topologies.Topology, r topologies.Router) (routers.Spec, error
 	for i, p := range r.Peers {
 		switch {
 		case p.Nodes:
-			nodesNet, ok := t.Network(t.Cluster.Network)
-			if !ok {
-				return s, fmt.Errorf("router %s: nodes network %q not in topology", r.Name, t.Cluster.Network)
+			if len(nodes) == 0 {
+				return s, fmt.Errorf("router %s peers with the nodes, but the cluster has no nodes yet", r.Name)
 			}
 			pg := routers.PeerGroup{Name: nodesPeerGroup, PeerSettings: routers.PeerSettings{
 				RemoteASN:       p.ASN,
@@ -63,16 +64,16 @@ func routerSpec(t topologies.Topology, r topologies.Router) (routers.Spec, error
 				pg.BFDProfile = prof.Name
 			}
 			s.PeerGroups = append(s.PeerGroups, pg)
-			for _, f := range fams {
-				subnet, ok := nodesNet.Subnet(f)
-				if !ok {
-					continue
+			for _, n := range nodes {
+				for _, f := range fams {
+					addr := n.IPv4
+					if f == topologies.IPv6 {
+						addr = n.IPv6
+					}
+					if addr.IsValid() {
+						s.Neighbors = append(s.Neighbors, routers.Neighbor{Address: addr, PeerGroup: nodesPeerGroup})
+					}
 				}
-				dyn, err := topologies.DynamicRange(subnet)
-				if err != nil {
-					return s, err
-				}
-				s.ListenRanges = append(s.ListenRanges, routers.ListenRange{Prefix: dyn, PeerGroup: nodesPeerGroup})
 			}
 		case p.Router != "":
 			q, ok := t.Router(p.Router)

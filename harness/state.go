@@ -176,8 +176,7 @@ func SweepAll(ctx context.Context) error {
 	}
 	var errs []string
 	for id := range ids {
-		l := &Lab{id: id, out: os.Stderr, guard: newEgressGuard(id, nil), stateDir: filepath.Join(root, id), docker: dc}
-		if err := l.teardown(ctx); err != nil {
+		if err := remove(ctx, dc, root, id); err != nil {
 			errs = append(errs, err.Error())
 		}
 	}
@@ -185,6 +184,26 @@ func SweepAll(ctx context.Context) error {
 		return fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// Remove takes down a lab by id alone, whatever state it is in (half made,
+// its process gone, no state directory).
+func Remove(ctx context.Context, id string) error {
+	root, err := StateRoot()
+	if err != nil {
+		return err
+	}
+	dc, err := newDockerClient()
+	if err != nil {
+		return err
+	}
+	defer dc.Close()
+	return remove(ctx, dc, root, id)
+}
+
+func remove(ctx context.Context, dc *client.Client, root, id string) error {
+	l := &Lab{id: id, out: os.Stderr, guard: newEgressGuard(id, nil), stateDir: filepath.Join(root, id), docker: dc}
+	return l.teardown(ctx)
 }
 
 // labelledLabIDs lists the lab ids found on Docker containers and networks.

@@ -561,7 +561,9 @@ func assembleNode(ctx context.Context, kube string, inner []innerImage, hash str
 			return "", fmt.Errorf("image %s missing in the node's containerd after import (have %v)", i.ref, got)
 		}
 	}
-	if err := exec(nil, "sh", "-c", "pkill containerd; for i in $(seq 1 50); do pgrep -x containerd >/dev/null || exit 0; sleep 0.1; done; exit 1"); err != nil {
+	// The build container's init is sleep, which reaps nothing: a stopped
+	// containerd stays as a zombie, so wait for no live (non-Z) one.
+	if err := exec(nil, "sh", "-c", "pkill -TERM -x containerd; for i in $(seq 1 100); do ps -o stat= -C containerd | grep -qv '^Z' || exit 0; sleep 0.1; done; exit 1"); err != nil {
 		return "", fmt.Errorf("containerd in the build container did not stop: %w", err)
 	}
 	out, err = run(ctx, nil, nil, "", "docker", "commit",

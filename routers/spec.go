@@ -106,6 +106,13 @@ type PeerSettings struct {
 	ConnectRetry time.Duration
 	// BFD enables BFD on the session; BFDProfile names one of Spec.BFDProfiles
 	// (empty uses bfdd's defaults: 300 ms x 3).
+	//
+	// FRR 10.3 as Debian ships it (the default image) does not start a BGP
+	// session with BFD until its BFD session is up (FRRouting/frr#18562,
+	// fixed in 10.3.1). That works between static single-hop neighbors, whose
+	// BFD sessions come up on their own, but a multihop session or a session
+	// with a dynamic (listen-range) neighbor on the other end then never
+	// comes up: their BFD sessions only exist once BGP is up.
 	BFD        bool
 	BFDProfile string
 	// AddressFamilies are activated for the session. Empty activates the

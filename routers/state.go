@@ -33,9 +33,11 @@ type BGPNeighbor struct {
 	RemoteASN uint32
 	LocalASN  uint32
 	PeerGroup string
-	// Dynamic is set for neighbors accepted through a listen range.
-	Dynamic bool
-	State   BGPState
+	// Dynamic is set for neighbors accepted through a listen range, and
+	// ListenRange is that range.
+	Dynamic     bool
+	ListenRange netip.Prefix
+	State       BGPState
 	// Uptime is how long the session has been Established (zero otherwise).
 	Uptime time.Duration
 	// LastReset is FRR's reason for the last session reset ("BFD down
@@ -99,22 +101,23 @@ type NeighborBFD struct {
 }
 
 type rawNeighbor struct {
-	RemoteAS               jsonUint  `json:"remoteAs"`
-	LocalAS                jsonUint  `json:"localAs"`
-	Hostname               string    `json:"hostname"`
-	PeerGroup              string    `json:"peerGroup"`
-	DynamicPeer            bool      `json:"dynamicPeer"`
-	State                  string    `json:"bgpState"`
-	UpMsec                 int64     `json:"bgpTimerUpMsec"`
-	LastResetDueTo         string    `json:"lastResetDueTo"`
-	LastResetTimerMsecs    int64     `json:"lastResetTimerMsecs"`
-	LastNotificationReason string    `json:"lastNotificationReason"`
-	LastErrorCodeSubcode   string    `json:"lastErrorCodeSubcode"`
-	ConnectionsEstablished int       `json:"connectionsEstablished"`
-	ConnectionsDropped     int       `json:"connectionsDropped"`
-	HostLocal              string    `json:"hostLocal"`
-	PortLocal              int       `json:"portLocal"`
-	PortForeign            int       `json:"portForeign"`
+	RemoteAS               jsonUint `json:"remoteAs"`
+	LocalAS                jsonUint `json:"localAs"`
+	Hostname               string   `json:"hostname"`
+	PeerGroup              string   `json:"peerGroup"`
+	DynamicPeer            bool     `json:"dynamicPeer"`
+	PeerSubnetRangeGroup   string   `json:"peerSubnetRangeGroup"`
+	State                  string   `json:"bgpState"`
+	UpMsec                 int64    `json:"bgpTimerUpMsec"`
+	LastResetDueTo         string   `json:"lastResetDueTo"`
+	LastResetTimerMsecs    int64    `json:"lastResetTimerMsecs"`
+	LastNotificationReason string   `json:"lastNotificationReason"`
+	LastErrorCodeSubcode   string   `json:"lastErrorCodeSubcode"`
+	ConnectionsEstablished int      `json:"connectionsEstablished"`
+	ConnectionsDropped     int      `json:"connectionsDropped"`
+	HostLocal              string   `json:"hostLocal"`
+	PortLocal              int      `json:"portLocal"`
+	PortForeign            int      `json:"portForeign"`
 	AddressFamilyInfo      map[string]struct {
 		Accepted int `json:"acceptedPrefixCounter"`
 		Sent     int `json:"sentPrefixCounter"`
@@ -157,6 +160,16 @@ func parseNeighbors(b []byte) ([]BGPNeighbor, error) {
 			LocalPort: r.PortLocal, RemotePort: r.PortForeign,
 			Families: map[AddressFamily]FamilyCounters{},
 		}
+		// FRR 10.3 marks a dynamic neighbor only by the listen range it
+		// came through; "dynamicPeer" is read too for other versions.
+		if p, err := netip.ParsePrefix(r.PeerSubnetRangeGroup); err == nil {
+			n.Dynamic, n.ListenRange = true, p
+		}
+		// FRR fills what it does not know yet with "Unknown" and -1.
+		if n.Hostname == "Unknown" {
+			n.Hostname = ""
+		}
+		n.LocalPort, n.RemotePort = max(n.LocalPort, 0), max(n.RemotePort, 0)
 		if n.State == BGPEstablished {
 			n.Uptime = time.Duration(r.UpMsec) * time.Millisecond
 		}
@@ -204,7 +217,10 @@ type BFDPeer struct {
 	ID, RemoteID                 uint32
 	Passive                      bool
 	Profile                      string
-	MinimumTTL                   int
+	// Type is "configured" for a session from the bfd block and "dynamic"
+	// for one a client daemon (bgpd) asked for.
+	Type       string
+	MinimumTTL int
 	// Local timers (what this side asks for) and the peer's.
 	DetectMultiplier          int
 	ReceiveInterval           time.Duration
@@ -233,6 +249,7 @@ type rawBFDPeer struct {
 	ID                        uint32 `json:"id"`
 	RemoteID                  uint32 `json:"remote-id"`
 	PassiveMode               bool   `json:"passive-mode"`
+	Type                      string `json:"type"`
 	Profile                   string `json:"profile"`
 	MinimumTTL                int    `json:"minimum-ttl"`
 	Status                    string `json:"status"`
@@ -267,7 +284,7 @@ func parseBFDPeers(b []byte) ([]BFDPeer, error) {
 			Peer: peer, Interface: r.Interface, VRF: r.VRF, Multihop: r.Multihop, Status: r.Status,
 			Uptime: time.Duration(r.Uptime) * time.Second, Downtime: time.Duration(r.Downtime) * time.Second,
 			Diagnostic: r.Diagnostic, RemoteDiagnostic: r.RemoteDiagnostic, ID: r.ID, RemoteID: r.RemoteID,
-			Passive: r.PassiveMode, Profile: r.Profile, MinimumTTL: r.MinimumTTL,
+			Passive: r.PassiveMode, Profile: r.Profile, MinimumTTL: r.MinimumTTL, Type: r.Type,
 			DetectMultiplier: r.DetectMultiplier, ReceiveInterval: ms(r.ReceiveInterval),
 			TransmitInterval: ms(r.TransmitInterval), EchoReceiveInterval: ms(r.EchoReceiveInterval),
 			EchoTransmitInterval: ms(r.EchoTransmitInterval), RemoteDetectMultiplier: r.RemoteDetectMultiplier,
@@ -444,15 +461,15 @@ func (r KernelRoute) Gateways() []netip.Addr {
 }
 
 type rawKernelRoute struct {
-	Type     string   `json:"type"`
-	Dst      string   `json:"dst"`
-	Gateway  string   `json:"gateway"`
-	Dev      string   `json:"dev"`
-	Protocol string   `json:"protocol"`
-	Scope    string   `json:"scope"`
-	Metric   int      `json:"metric"`
-	PrefSrc  string   `json:"prefsrc"`
-	Flags    []string `json:"flags"`
+	Type     string             `json:"type"`
+	Dst      string             `json:"dst"`
+	Gateway  string             `json:"gateway"`
+	Dev      string             `json:"dev"`
+	Protocol string             `json:"protocol"`
+	Scope    string             `json:"scope"`
+	Metric   int                `json:"metric"`
+	PrefSrc  string             `json:"prefsrc"`
+	Flags    []string           `json:"flags"`
 	NextHops []rawKernelNextHop `json:"nexthops"`
 }
 

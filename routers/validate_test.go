@@ -17,7 +17,7 @@ func validBase() Spec {
 		BFDProfiles: []BFDProfile{{
 			Name: "fast", DetectMultiplier: 3, ReceiveInterval: 300 * time.Millisecond, TransmitInterval: 300 * time.Millisecond,
 		}},
-		PeerGroups: []PeerGroup{{Name: "nodes", PeerSettings: PeerSettings{RemoteASN: 64513}}},
+		PeerGroups:   []PeerGroup{{Name: "nodes", PeerSettings: PeerSettings{RemoteASN: 64513}}},
 		ListenRanges: []ListenRange{{Prefix: prefix("172.28.2.0/24"), PeerGroup: "nodes"}},
 		Neighbors: []Neighbor{
 			{Address: addr("172.28.1.3"), PeerSettings: PeerSettings{RemoteASN: 64514, BFD: true, BFDProfile: "fast"}},

@@ -22,7 +22,9 @@ func Gateway(subnet netip.Prefix) netip.Addr {
 	return subnet.Masked().Addr().Next()
 }
 
-// DynamicRange returns the upper half of subnet, e.g. 172.30.0.128/25 for 172.30.0.0/24.
+// DynamicRange returns the upper half of subnet, e.g. 172.30.0.128/25 for 172.30.0.0/24
+// (for IPv6 at most a /112 at the start of the upper half, e.g. fd00:30::8000:0:0:0/112
+// for fd00:30::/64).
 // The harness passes it to Docker as the network's IP range, so that containers without a
 // static address (the kind nodes) are allocated there, while Validate keeps every static
 // address (routers, clients) in the lower half. It is also the range a router can accept
@@ -43,8 +45,19 @@ func DynamicRange(subnet netip.Prefix) (netip.Prefix, error) {
 	bit := subnet.Bits()
 	b[bit/8] |= 0x80 >> (bit % 8)
 	a, _ := netip.AddrFromSlice(b)
+	// Docker 20.10's address allocator fails ("invalid bit range") on IPv6
+	// ranges of 2^63 addresses or more, e.g. the upper half of a /64. An
+	// IPv6 dynamic range is therefore the first /maxDynamicBitsIPv6 of the
+	// upper half: still far more addresses than any lab has nodes.
+	if a.Is6() && bit+1 < maxDynamicBitsIPv6 {
+		return netip.PrefixFrom(a, maxDynamicBitsIPv6), nil
+	}
 	return netip.PrefixFrom(a, bit+1), nil
 }
+
+// maxDynamicBitsIPv6 bounds the size of an IPv6 dynamic range (see
+// DynamicRange).
+const maxDynamicBitsIPv6 = 112
 
 // lastAddr returns the last address of p (the IPv4 broadcast address).
 func lastAddr(p netip.Prefix) netip.Addr {

@@ -14,7 +14,7 @@ func TestDynamicRange(t *testing.T) {
 		{subnet: "172.30.0.0/16", want: "172.30.128.0/17"},
 		{subnet: "10.0.0.0/29", want: "10.0.0.4/30"},
 		{subnet: "172.30.0.7/24", want: "172.30.0.128/25"}, // host bits are ignored
-		{subnet: "fd00:30::/64", want: "fd00:30:0:0:8000::/65"},
+		{subnet: "fd00:30::/64", want: "fd00:30:0:0:8000::/112"},
 		{subnet: "fd00::/125", want: "fd00::4/126"},
 		{subnet: "10.0.0.0/30", err: "smaller than /29"},
 		{subnet: "fd00::/126", err: "smaller than /125"},

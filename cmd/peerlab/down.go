@@ -27,12 +27,8 @@ func runDown(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	lab, err := harness.Attach(ctx, labID)
-	if lab == nil {
-		return err
-	}
-	// A lab whose cluster is unreachable can still be taken down.
-	return lab.Down(ctx)
+	// By id alone: this also removes a lab that never finished coming up.
+	return harness.Remove(ctx, labID)
 }
 
 // pickLab returns id, or the only running lab when id is empty.
