@@ -130,3 +130,15 @@ func TestKubeadmImagesAreAllBuilt(t *testing.T) {
 		require.True(t, have[ref], "node image must hold %s", ref)
 	}
 }
+
+func TestKindEntrypointSkipsHostLookup(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "entrypoint")
+	require.NoError(t, os.WriteFile(p, []byte("x=\"$( (head -n1 <(timeout 5 "+hostDockerLookup+") | cut -d' ' -f1) || true)\"\n"), 0o644))
+	got, err := kindEntrypoint(p)
+	require.NoError(t, err)
+	require.NotContains(t, got, "getent")
+	require.NoError(t, os.WriteFile(p, []byte("nothing\n"), 0o644))
+	_, err = kindEntrypoint(p)
+	require.ErrorContains(t, err, "update the kit")
+}

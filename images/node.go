@@ -274,7 +274,7 @@ func (k *Kit) nodeBaseHash(ctx context.Context) (string, error) {
 			}
 			gs = append(gs, g)
 		}
-		return combine("node-base", 1, r, gs, pauseRef, serviceRouteScript, kubeletDropIn), nil
+		return combine("node-base", 2, r, gs, pauseRef, serviceRouteScript, kubeletDropIn), nil
 	})
 }
 
@@ -314,6 +314,11 @@ func (k *Kit) buildNodeBase(ctx context.Context, hash string) (string, error) {
 		return "", err
 	}
 	extra["/etc/containerd/config.toml"] = fileEntry{content: config, mode: 0o644}
+	entrypoint, err := kindEntrypoint(filepath.Join(files, "usr", "local", "bin", "entrypoint"))
+	if err != nil {
+		return "", err
+	}
+	extra["/usr/local/bin/entrypoint"] = fileEntry{content: entrypoint, mode: 0o755}
 	spec, err := criBaseSpec(ctx, bins["ctr"])
 	if err != nil {
 		return "", err
@@ -358,6 +363,27 @@ func containerdConfig(path string) (string, error) {
 		return "", fmt.Errorf("kind's %s has no sandbox_image: update the kit", path)
 	}
 	return strings.Join(lines, "\n"), nil
+}
+
+// hostDockerLookup is how kind's entrypoint looks for the Docker host at
+// boot. Docker's embedded DNS does not know the name and forwards the query
+// to the host's resolver: a DNS packet leaving the lab from every node at
+// every boot. Without an answer the entrypoint uses the node's default
+// gateway, which on a lab network is the Docker host anyway.
+const hostDockerLookup = "getent ahostsv4 'host.docker.internal'"
+
+// kindEntrypoint is kind's node entrypoint without the host.docker.internal
+// lookup.
+func kindEntrypoint(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	s := string(b)
+	if !strings.Contains(s, hostDockerLookup) {
+		return "", fmt.Errorf("kind's %s no longer contains %q: update the kit", path, hostDockerLookup)
+	}
+	return strings.Replace(s, hostDockerLookup, "true not-looked-up host.docker.internal", 1), nil
 }
 
 // criBaseSpec is containerd's default OCI spec with kind's product-uuid hook

@@ -48,11 +48,15 @@ const (
 	upstreamSpeaker    = "quay.io/metallb/speaker:" + MetalLBVersion
 )
 
+// FRRImage is the offline FRR image: routers and MetalLB's speaker pods run
+// it (the routers package uses it as its default).
+const FRRImage = "peerlab/frr:forky"
+
 // Tags of the offline builds. Tags are stable; the inputs label says which
 // inputs an image was made from.
 const (
 	tagNode       = "peerlab/node:" + KubernetesVersion
-	tagFRR        = "peerlab/frr:10.3"
+	tagFRR        = FRRImage
 	tagController = "peerlab/metallb-controller:" + MetalLBVersion
 	tagSpeaker    = "peerlab/metallb-speaker:" + MetalLBVersion
 	tagBackend    = "peerlab/backend:1"
@@ -106,14 +110,18 @@ func combine(parts ...any) string {
 
 // --- FRR -------------------------------------------------------------------
 
-// frrRootfs: Debian trixie carries FRR 10.3 (bookworm only 8.4, too old for
-// MetalLB's reloader). The frr user and group get the ids MetalLB's
-// speaker pod runs its init container as (uid 100, gid 101), so they are
-// created before the package would pick its own.
+// frrRootfs: Debian forky (testing) carries FRR 10.7. Bookworm's 8.4 is too
+// old for MetalLB's reloader, and trixie's 10.3 holds a BGP session with
+// BFD in Idle until BFD is up (FRRouting/frr#18562, fixed in 10.3.1), which
+// deadlocks multihop BFD: the multihop BFD session only starts once BGP is
+// up. The frr user and group get the ids MetalLB's speaker pod runs its
+// init container as (uid 100, gid 101), so they are created before the
+// package would pick its own.
 func frrRootfs() rootfs {
 	return rootfs{
-		Name:  "frr",
-		Suite: "trixie",
+		Name:   "frr",
+		Suite:  "forky",
+		Script: "sid",
 		PreInstall: "groupadd --system --gid 101 frr\n" +
 			"useradd --system --uid 100 --gid 101 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin frr\n",
 		Packages: []string{"frr", "frr-pythontools", "tini", "bash", "util-linux", "python3", "iproute2",

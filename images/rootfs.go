@@ -11,8 +11,11 @@ import (
 
 // rootfs describes a Debian root filesystem made with debootstrap and apt.
 type rootfs struct {
-	Name     string
-	Suite    string   // bookworm, trixie
+	Name  string
+	Suite string // bookworm, trixie, forky
+	// Script is the debootstrap script to use when it is not named like
+	// the suite (bookworm's debootstrap has no "forky" script; "sid" fits).
+	Script   string
 	Packages []string // installed with apt after debootstrap
 	// PreInstall runs in the chroot before apt (e.g. create users whose
 	// ids a package must not choose itself).
@@ -33,11 +36,11 @@ type rootfs struct {
 func (k *Kit) rootfsHash(r rootfs) (string, error) {
 	h := newHasher()
 	h.add("rootfs", struct {
-		Name, Suite, Pre, Post string
-		Packages               []string
-		Version                int
-		Mirror                 string
-	}{r.Name, r.Suite, r.PreInstall, r.PostInstall, r.Packages, r.Version, debianMirror()})
+		Name, Suite, Script, Pre, Post string
+		Packages                       []string
+		Version                        int
+		Mirror                         string
+	}{r.Name, r.Suite, r.Script, r.PreInstall, r.PostInstall, r.Packages, r.Version, debianMirror()})
 	for _, dst := range sortedKeys(r.Files) {
 		if err := h.addTree(dst, r.Files[dst], nil); err != nil {
 			return "", err
@@ -79,8 +82,11 @@ func (k *Kit) buildRootfs(ctx context.Context, r rootfs) (string, error) {
 		// unshare gives debootstrap and the chroot a private mount
 		// namespace: the /proc, /sys and /dev mounts they make vanish with
 		// it, even when the build is interrupted.
-		if _, err := run(ctx, nil, nil, "", "unshare", "--mount", "--propagation", "private", "--",
-			"debootstrap", "--variant=minbase", r.Suite, root, debianMirror()); err != nil {
+		args := []string{"--mount", "--propagation", "private", "--", "debootstrap", "--variant=minbase", r.Suite, root, debianMirror()}
+		if r.Script != "" {
+			args = append(args, filepath.Join("/usr/share/debootstrap/scripts", r.Script))
+		}
+		if _, err := run(ctx, nil, nil, "", "unshare", args...); err != nil {
 			return fmt.Errorf("%w\nfix: debootstrap needs Debian's archive (%s; set PEERLAB_DEBIAN_MIRROR for a local mirror) and root", err, debianMirror())
 		}
 		for _, dst := range sortedKeys(r.Files) {
@@ -90,7 +96,9 @@ func (k *Kit) buildRootfs(ctx context.Context, r rootfs) (string, error) {
 		}
 		script := "set -eu\nexport DEBIAN_FRONTEND=noninteractive LC_ALL=C\n" + r.PreInstall + "\n"
 		if len(r.Packages) > 0 {
-			script += "apt-get update -qq\napt-get install -y -qq --no-install-recommends " + strings.Join(r.Packages, " ") + "\n"
+			// Valid-Until is not checked: a mirror may be a frozen snapshot
+			// whose testing-suite Release has expired; signatures still are.
+			script += "apt-get -o Acquire::Check-Valid-Until=false update -qq\napt-get install -y -qq --no-install-recommends " + strings.Join(r.Packages, " ") + "\n"
 		}
 		script += r.PostInstall + "\napt-get clean\nrm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log\n"
 		if err := os.WriteFile(filepath.Join(root, "peerlab-setup.sh"), []byte(script), 0o755); err != nil {

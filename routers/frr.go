@@ -19,13 +19,15 @@ import (
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
+
+	"github.com/peerlab/peerlab/images"
 )
 
 // DefaultImage is the FRR image routers start from unless WithImage says
 // otherwise. Any image with FRR's container conventions works (entrypoint
 // that starts the daemons listed in /etc/frr/daemons from /etc/frr/frr.conf,
 // vtysh, frr-reload.py, iproute2), e.g. upstream quay.io/frrouting/frr.
-const DefaultImage = "peerlab/frr:10.3"
+const DefaultImage = images.FRRImage
 
 // Labels put on every container this package creates. LabelLab is what
 // Sweep selects on; the harness puts the same label on everything else a lab
@@ -118,8 +120,9 @@ type FRR struct {
 	stopTimeout time.Duration
 	pollEvery   time.Duration
 
-	mu   sync.Mutex
-	spec Spec
+	mu         sync.Mutex
+	spec       Spec
+	terminated bool
 }
 
 // Start creates and starts a router container from spec and returns once
@@ -393,7 +396,17 @@ func (f *FRR) Apply(ctx context.Context, spec Spec) error {
 	}
 	stdout, stderr, err := f.exec.Exec(ctx, []string{reloadScript, "--reload", "--stdout", FRRConfPath})
 	if err != nil {
-		return fmt.Errorf("apply to router %s: frr-reload: %w\n%s%s", f.name, err, stdout, stderr)
+		// Put the last good file back so a later Restart does not load a
+		// configuration that was never applied; the running state may still
+		// be partly changed, which the error says.
+		err = fmt.Errorf("apply to router %s: frr-reload (running configuration may be partly changed): %w\n%s%s",
+			f.name, err, stdout, stderr)
+		if old, rerr := f.spec.Render(); rerr == nil {
+			if cerr := f.ctr.CopyToContainer(context.WithoutCancel(ctx), []byte(old.FRRConf), FRRConfPath, 0o644); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("restore previous frr.conf: %w", cerr))
+			}
+		}
+		return err
 	}
 	f.spec = spec
 	return nil
@@ -445,6 +458,12 @@ func (f *FRR) Restart(ctx context.Context) error {
 // Terminate removes the container, paused or not, and releases the Docker
 // client. It is safe to call more than once.
 func (f *FRR) Terminate(ctx context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.terminated {
+		return nil
+	}
+	// docker stop would wait out its timeout on frozen processes.
 	if st, err := f.ctr.State(ctx); err == nil && st.Paused {
 		_ = f.Unpause(ctx)
 	}
@@ -452,10 +471,11 @@ func (f *FRR) Terminate(ctx context.Context) error {
 	if err != nil && cerrdefs.IsNotFound(err) {
 		err = nil
 	}
-	f.docker.Close()
 	if err != nil {
 		return fmt.Errorf("terminate router %s: %w", f.name, err)
 	}
+	f.terminated = true
+	f.docker.Close()
 	return nil
 }
 

@@ -246,6 +246,66 @@ func TestMultihopChain(t *testing.T) {
 	}
 }
 
+// TestMultihopBFD: the chain of TestMultihopChain with static neighbors on
+// both ends and BFD on the multihop session, which is what the harness's
+// multi-hop lab runs. It is skipped on FRR 10.3.0 (FRRouting/frr#18562: the
+// session and its BFD session wait for each other forever; see
+// TestMultihopChain).
+func TestMultihopBFD(t *testing.T) {
+	lab := newLab(t)
+	n12, n23 := lab.network("n12", false), lab.network("n23", false)
+	r1a, r2a, r2b, r3a := n12.ip4(2), n12.ip4(3), n23.ip4(2), n23.ip4(3)
+
+	end := func(hostname string, asn, remote uint32, local, nbr, via netip.Addr, far, loop netip.Prefix) Spec {
+		return Spec{
+			Hostname: hostname, ASN: asn, RouterID: local,
+			BFDProfiles: []BFDProfile{fastBFD},
+			Neighbors: []Neighbor{{Address: nbr, PeerSettings: PeerSettings{
+				RemoteASN: remote, EBGPMultihop: 2, UpdateSource: local.String(), BFD: true, BFDProfile: "fast",
+			}}},
+			StaticRoutes: []StaticRoute{{Prefix: far, NextHop: via}},
+			Originate:    []netip.Prefix{loop},
+		}
+	}
+	// r2 starts alone first: its version decides whether the test can run.
+	rs := lab.start(map[string]Spec{"r2": {Hostname: "r2"}},
+		map[string][]Option{"r2": {on(n12, 3), on(n23, 2)}})
+	if v := frrVersion(t, rs["r2"]); v == [3]int{10, 3, 0} {
+		t.Skipf("FRR %d.%d.%d keeps a multihop session with BFD Idle (FRRouting/frr#18562)", v[0], v[1], v[2])
+	}
+	began := time.Now()
+	rs = lab.start(map[string]Spec{
+		"r1": end("r1", 65001, 65003, r1a, r3a, r2a, n23.V4, r1Loop),
+		"r3": end("r3", 65003, 65001, r3a, r1a, r2b, n12.V4, r3Loop),
+	}, map[string][]Option{"r1": {on(n12, 2)}, "r3": {on(n23, 3)}})
+	r1, r3 := rs["r1"], rs["r3"]
+
+	await(t, r1.Querier, 60*time.Second, "multihop session", NeighborsEstablished(r3a))
+	await(t, r1.Querier, 30*time.Second, "multihop BFD", BFDPeersUp(r3a))
+	await(t, r3.Querier, 30*time.Second, "multihop BFD", BFDPeersUp(r1a))
+	t.Logf("measured: multihop session and BFD up %s after start", time.Since(began).Round(time.Millisecond))
+	capture(t, r1, "bfd-peers-multihop.json", vtyshCmd("show bfd peers json")...)
+
+	peers, err := r1.BFDPeers(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(peers) != 1 || !peers[0].Multihop || peers[0].Local != r1a || peers[0].Interface != "" {
+		t.Errorf("r1's BFD peers %+v, want one multihop session from %s", peers, r1a)
+	}
+	ns, err := r1.Neighbors(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bfd *NeighborBFD
+	if len(ns) == 1 {
+		bfd = ns[0].BFD
+	}
+	if bfd == nil || !bfd.Multihop || bfd.Status != "Up" {
+		t.Errorf("r1: %d neighbors, BGP's BFD view %+v; want one neighbor with an up multihop BFD session", len(ns), bfd)
+	}
+}
+
 // TestECMPFailover: an edge router learns one /32 from two backends in
 // different ASes, installs both next hops, and a client behind it reaches
 // both over HTTP. Pausing one backend is detected by BFD and its next hop
@@ -445,5 +505,12 @@ func TestApplyComplexSpec(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("running config:\n%s", running)
+	}
+
+	// Terminate is idempotent (the lab's teardown calls it once more).
+	for range 2 {
+		if err := r.Terminate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -283,3 +284,24 @@ func capture(t *testing.T, e Executor, file string, cmd ...string) {
 }
 
 func vtyshCmd(command string) []string { return []string{"vtysh", "-c", command} }
+
+// frrVersion returns the router's FRR version from `show version`
+// ("FRRouting 10.3 (r1) on Linux", a missing patch level read as 0).
+func frrVersion(t *testing.T, e Executor) [3]int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	out, stderr, err := e.Exec(ctx, vtyshCmd("show version"))
+	if err != nil {
+		t.Fatalf("show version: %v\n%s", err, stderr)
+	}
+	m := regexp.MustCompile(`FRRouting (\d+)\.(\d+)(?:\.(\d+))?`).FindStringSubmatch(string(out))
+	if m == nil {
+		t.Fatalf("show version: no FRR version in %q", out)
+	}
+	var v [3]int
+	for i, s := range m[1:] {
+		v[i], _ = strconv.Atoi(s)
+	}
+	return v
+}

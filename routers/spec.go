@@ -107,7 +107,8 @@ type PeerSettings struct {
 	// BFD enables BFD on the session; BFDProfile names one of Spec.BFDProfiles
 	// (empty uses bfdd's defaults: 300 ms x 3).
 	//
-	// FRR 10.3 as Debian ships it (the default image) does not start a BGP
+	// FRR 10.3 as Debian trixie ships it (the default image is built from
+	// forky's FRR 10.7 for this reason) does not start a BGP
 	// session with BFD until its BFD session is up (FRRouting/frr#18562,
 	// fixed in 10.3.1). That works between static single-hop neighbors, whose
 	// BFD sessions come up on their own, but a multihop session or a session
