@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/peerlab/peerlab/harness"
+	"github.com/peerlab/peerlab/internal/wait"
 	"github.com/peerlab/peerlab/scenarios"
 	"github.com/peerlab/peerlab/topologies"
 )
@@ -46,27 +49,43 @@ func TestSingleHop(t *testing.T) {
 	assertNoEgress(t, ctx, lab)
 }
 
-// TestBrokenPeer: a router configured with the wrong ASN for the nodes never
-// gets a session; the check must fail naming the router, the peers and
-// their state, and the dump must be written.
+// TestBrokenPeer: a router whose idea of the nodes' ASN is wrong. Written
+// into the topology, validation refuses it before anything starts, naming
+// the field. Applied to a running router (live reload), its sessions drop;
+// the check must then fail naming the router, the peers and their state,
+// and the dump must hold the evidence.
 func TestBrokenPeer(t *testing.T) {
 	ctx := testContext(t)
-	topo := topologies.SingleHop()
-	// The router expects the nodes in AS 64999; MetalLB speaks 64512.
-	for i := range topo.Routers[0].Peers {
-		if topo.Routers[0].Peers[i].Nodes {
-			topo.Routers[0].Peers[i].ASN = 64999
+	broken := topologies.SingleHop()
+	broken.Routers[0].Peers[0].ASN = 64999
+	_, err := harness.New(broken)
+	require.ErrorContains(t, err, "routers[edge].peers[0].asn: 64999, but metallb.asn is 64512")
+
+	lab := upLab(t, ctx, topologies.SingleHop())
+	require.NoError(t, scenarios.Eventually(ctx, lab, 2*time.Minute, time.Second, scenarios.SessionsEstablished), "sessions before the break")
+	edge, ok := lab.FRR("edge")
+	require.True(t, ok)
+	spec := edge.Spec()
+	require.NotEmpty(t, spec.PeerGroups)
+	spec.PeerGroups[0].RemoteASN = 64999
+	require.NoError(t, edge.Apply(ctx, spec), "apply the wrong ASN to the running router")
+
+	// The check must keep failing: poll for the failure, then make sure it
+	// is not a passing moment.
+	var msg string
+	require.NoError(t, wait.Until(ctx, time.Minute, time.Second, func() error {
+		err := scenarios.SessionsEstablished(ctx, lab)
+		if err == nil {
+			return errors.New("sessions still Established after the router was given AS 64999 for the nodes")
 		}
-	}
-	lab := upLab(t, ctx, topo)
-	err := scenarios.Eventually(ctx, lab, 30*time.Second, 2*time.Second, scenarios.SessionsEstablished)
-	require.Error(t, err, "sessions came up although the router expects AS 64999")
-	msg := err.Error()
+		msg = err.Error()
+		return nil
+	}))
 	t.Logf("the check said: %s", msg)
 	require.Contains(t, msg, "router edge", "the error names the router")
-	require.Contains(t, msg, "Established", "the error says what was expected")
-	nodes, nerr := lab.Nodes(ctx)
-	require.NoError(t, nerr)
+	require.Contains(t, msg, "want Established", "the error says what was expected")
+	nodes, err := lab.Nodes(ctx)
+	require.NoError(t, err)
 	require.Contains(t, msg, nodes[0].IPv4.String(), "the error names a peer")
 
 	dir := t.TempDir()
@@ -74,16 +93,7 @@ func TestBrokenPeer(t *testing.T) {
 	requireFile(t, dir, "routers/edge")
 	requireFile(t, dir, "speakers")
 	requireFile(t, dir, "kind")
-	assertNoEgress(t, ctx, lab)
-}
-
-// TestMultiHop: the BGP router sits on its own network behind a transit
-// router; MetalLB peers with it multihop, and the transit router (which gets
-// every node's path by add-path) does the ECMP.
-func TestMultiHop(t *testing.T) {
-	ctx := testContext(t)
-	lab := upLab(t, ctx, topologies.MultiHop())
-	coreChecks(t, ctx, lab)
+	requireFile(t, dir, "kubernetes/metallb-bgppeers.yaml")
 	assertNoEgress(t, ctx, lab)
 }
 

@@ -90,7 +90,25 @@ func New(opts ...Option) (*Kit, error) {
 	if err := os.MkdirAll(k.cacheDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create cache directory: %w", err)
 	}
+	removeStaleTemps(k.cacheDir)
 	return k, nil
+}
+
+// removeStaleTemps deletes work directories that a killed build left in the
+// cache (an interrupted build normally removes its own). Only old ones go:
+// a young one may belong to a build running right now.
+func removeStaleTemps(cacheDir string) {
+	for _, sub := range []string{"bin", "rootfs"} {
+		entries, _ := os.ReadDir(filepath.Join(cacheDir, sub))
+		for _, e := range entries {
+			if !strings.HasPrefix(e.Name(), ".tmp-") {
+				continue
+			}
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > 6*time.Hour {
+				os.RemoveAll(filepath.Join(cacheDir, sub, e.Name()))
+			}
+		}
+	}
 }
 
 // Mode reports the Kit's mode.

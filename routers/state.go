@@ -42,11 +42,19 @@ type BGPNeighbor struct {
 	Uptime time.Duration
 	// LastReset is FRR's reason for the last session reset ("BFD down
 	// received", "Waiting for peer OPEN", ...) and LastResetAgo how long ago
-	// it happened; empty and zero if the session never reset.
+	// it happened; empty and zero if the session never reset. FRR also
+	// gives a reason for resets before the first session ("No AFI/SAFI
+	// activated for peer" while configuring; on FRR 10.7 "BFD down
+	// initiated" while BFD was not up yet), so only ConnectionsDropped says
+	// that an established session was lost.
 	LastReset    string
 	LastResetAgo time.Duration
 	// LastNotification describes the last NOTIFICATION sent or received
-	// ("Cease/Peer Unconfigured", ...), empty if none.
+	// ("Cease/Peer Unconfigured", ...), empty if none or if FRR does not
+	// print it: for a session BFD took down, FRR 10.3 gives LastReset "BGP
+	// Notification send" and "Cease/BFD Down" here, FRR 10.7 gives
+	// "BFD down initiated" and no notification keys (although its
+	// "notificationsSent" counts one).
 	LastNotification       string
 	ConnectionsEstablished int
 	ConnectionsDropped     int
@@ -96,7 +104,8 @@ type NeighborBFD struct {
 	TransmitInterval time.Duration
 	// Status is "Up", "Down" or "Unknown", as BGP last heard from bfdd.
 	Status string
-	// Profile is the BFD profile the neighbor uses, if any.
+	// Profile is the BFD profile the neighbor uses, if any. FRR 10.3 does
+	// not print it (empty); FRR 10.7 does.
 	Profile string
 }
 
@@ -160,8 +169,9 @@ func parseNeighbors(b []byte) ([]BGPNeighbor, error) {
 			LocalPort: r.PortLocal, RemotePort: r.PortForeign,
 			Families: map[AddressFamily]FamilyCounters{},
 		}
-		// FRR 10.3 marks a dynamic neighbor only by the listen range it
-		// came through; "dynamicPeer" is read too for other versions.
+		// FRR 10.3 and 10.7 mark a dynamic neighbor here only by the listen
+		// range it came through ("dynamicPeer" is a key of `show bgp
+		// summary json`); it is read too in case a version adds it.
 		if p, err := netip.ParsePrefix(r.PeerSubnetRangeGroup); err == nil {
 			n.Dynamic, n.ListenRange = true, p
 		}
@@ -216,7 +226,9 @@ type BFDPeer struct {
 	Diagnostic, RemoteDiagnostic string
 	ID, RemoteID                 uint32
 	Passive                      bool
-	Profile                      string
+	// Profile is the session's BFD profile; FRR 10.3 does not print it
+	// (empty), FRR 10.7 does.
+	Profile string
 	// Type is "configured" for a session from the bfd block and "dynamic"
 	// for one a client daemon (bgpd) asked for.
 	Type       string
