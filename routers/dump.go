@@ -68,6 +68,15 @@ func Dump(ctx context.Context, exec Executor, dir string) error {
 	}
 
 	logFile := logFileFrom(running)
+	if logFile == "" {
+		// FRR logs to stdout (a MetalLB speaker's does): the log is the
+		// container's own, which the cluster dump collects.
+		note := []byte("FRR logs to stdout here (no \"log file\" in the running config); see the container's log.\n")
+		if err := os.WriteFile(filepath.Join(dir, "frr.log"), note, 0o644); err != nil {
+			errs = append(errs, fmt.Errorf("dump: %w", err))
+		}
+		return errors.Join(errs...)
+	}
 	stdout, stderr, err := exec.Exec(ctx, []string{"tail", "-n", dumpLogLines, logFile})
 	if err != nil {
 		stdout = append(stdout, fmt.Sprintf("\n--- error reading %s ---\n%v\n%s", logFile, err, stderr)...)
@@ -79,10 +88,13 @@ func Dump(ctx context.Context, exec Executor, dir string) error {
 	return errors.Join(errs...)
 }
 
-// logFileFrom finds the log file in a running configuration, falling back
-// to DefaultLogFile. A MetalLB speaker's FRR logs elsewhere than our routers,
-// so the path is read rather than assumed.
+// logFileFrom finds the log file in a running configuration: "" when FRR
+// logs to stdout only (MetalLB's speakers), DefaultLogFile when the running
+// configuration could not be read. The path is read rather than assumed.
 func logFileFrom(running string) string {
+	if running == "" {
+		return DefaultLogFile
+	}
 	sc := bufio.NewScanner(strings.NewReader(running))
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
@@ -90,5 +102,5 @@ func logFileFrom(running string) string {
 			return fields[2]
 		}
 	}
-	return DefaultLogFile
+	return ""
 }

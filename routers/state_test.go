@@ -701,7 +701,12 @@ func TestLogFileFrom(t *testing.T) {
 	if got := logFileFrom("frr version 10.3\nlog file /etc/frr/frr.log informational\n"); got != "/etc/frr/frr.log" {
 		t.Errorf("got %q", got)
 	}
-	if got := logFileFrom("hostname x\n"); got != DefaultLogFile {
+	// A speaker's FRR logs to stdout only: there is no file to tail.
+	if got := logFileFrom("hostname x\nlog stdout informational\n"); got != "" {
+		t.Errorf("got %q, want no file", got)
+	}
+	// Without a running config the router's own default is the best guess.
+	if got := logFileFrom(""); got != DefaultLogFile {
 		t.Errorf("got %q", got)
 	}
 }
