@@ -77,16 +77,12 @@ func ribHops(ctx context.Context, q *routers.Querier, p netip.Prefix) string {
 	if err != nil {
 		return err.Error()
 	}
-	var hops []string
 	for _, r := range rs {
-		for _, h := range r.NextHops {
-			hops = append(hops, h.IP.String())
+		if r.Selected {
+			return fmt.Sprint(r.Gateways())
 		}
 	}
-	if len(hops) == 0 {
-		return "none"
-	}
-	return fmt.Sprint(hops)
+	return "none"
 }
 
 func kernelHops(ctx context.Context, q *routers.Querier, p netip.Prefix) string {

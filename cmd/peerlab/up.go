@@ -11,6 +11,7 @@ import (
 
 	"github.com/peerlab/peerlab/harness"
 	"github.com/peerlab/peerlab/images"
+	"github.com/peerlab/peerlab/scenarios"
 	"github.com/peerlab/peerlab/topologies"
 )
 
@@ -70,7 +71,15 @@ func runUp(ctx context.Context, args []string) error {
 		return err
 	}
 	ips, _ := lab.ServiceIPs(ctx)
-	fmt.Printf("\nlab %s (%s) is up in %s\n\n", lab.ID(), topo.Name, time.Since(start).Round(time.Second))
+	fmt.Printf("\nlab %s (%s) is up in %s\n", lab.ID(), topo.Name, time.Since(start).Round(time.Second))
+	// Sessions take some seconds after MetalLB configures the speakers; say
+	// when the lab is green, or what is still wrong (the lab stays up).
+	checks := scenarios.All(scenarios.SessionsEstablished, scenarios.BFDUp, scenarios.ECMPNextHops)
+	if err := scenarios.Eventually(ctx, lab, 2*time.Minute, time.Second, checks); err != nil {
+		fmt.Printf("  checks:    NOT green yet: %v\n\n", err)
+	} else {
+		fmt.Printf("  checks:    BGP sessions Established, BFD up, ECMP next hops in place (%s after up)\n\n", time.Since(start).Round(time.Second))
+	}
 	fmt.Printf("  kubectl:   export KUBECONFIG=%s\n", filepath.Join(lab.StateDir(), "kubeconfig"))
 	for _, r := range lab.Topology().Routers {
 		fmt.Printf("  router:    docker exec -it %s vtysh   (%s, AS %d)\n", lab.ContainerName(r.Name), r.Name, r.ASN)
