@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -34,12 +35,23 @@ func (k *Kit) Ensure(ctx context.Context, names ...Name) (Refs, error) {
 	recipes := k.recipes()
 	refs := Refs{}
 	start := time.Now()
+	// Debian roots download while Go compiles: the two use different
+	// resources, and a cold build is shorter for it.
+	// Offline builds start it at once; auto mode only once a pull has
+	// failed, so a host with a registry never debootstraps for nothing.
+	var prefetch sync.WaitGroup
+	defer prefetch.Wait()
+	var once sync.Once
+	building := func() { once.Do(func() { k.prefetchRootfs(ctx, &prefetch, recipes, names) }) }
+	if k.mode == ModeOffline {
+		building()
+	}
 	for _, n := range names {
 		r, ok := recipes[n]
 		if !ok {
 			return nil, fmt.Errorf("unknown image %q (known: %s)", n, joinNames(All))
 		}
-		ref, err := k.resolve(ctx, n, r)
+		ref, err := k.resolve(ctx, n, r, building)
 		if err != nil {
 			return nil, fmt.Errorf("image %s: %w", n, err)
 		}
@@ -49,7 +61,48 @@ func (k *Kit) Ensure(ctx context.Context, names ...Name) (Refs, error) {
 	return refs, nil
 }
 
-func (k *Kit) resolve(ctx context.Context, n Name, r recipe) (string, error) {
+// prefetchRootfs starts, in the background, the root filesystems that the
+// named images will need because they are not current. Errors are left to
+// the recipe that needs the root, which reports them in context.
+func (k *Kit) prefetchRootfs(ctx context.Context, wg *sync.WaitGroup, recipes map[Name]recipe, names []Name) {
+	needs := map[Name][]func(context.Context) (rootfs, error){
+		FRR: {func(context.Context) (rootfs, error) { return frrRootfs(), nil }},
+		Node: {
+			func(ctx context.Context) (rootfs, error) {
+				files, err := kindFiles(ctx)
+				return nodeRootfs(files), err
+			},
+			func(context.Context) (rootfs, error) { return netRootfs(), nil },
+		},
+	}
+	for _, n := range names {
+		r, ok := recipes[n]
+		if !ok || len(needs[n]) == 0 {
+			continue
+		}
+		if k.mode == ModeAuto && r.upstream != "" && imagePresent(ctx, r.upstream) {
+			continue
+		}
+		if hash, err := r.hash(ctx); err == nil {
+			if got, ok := imageLabel(ctx, r.tag, LabelInputs); ok && got == hash {
+				continue
+			}
+		}
+		for _, get := range needs[n] {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if rf, err := get(ctx); err == nil {
+					k.buildRootfs(ctx, rf)
+				}
+			}()
+		}
+	}
+}
+
+// resolve finds or makes one image; building is called before any offline
+// build starts.
+func (k *Kit) resolve(ctx context.Context, n Name, r recipe, building func()) (string, error) {
 	if r.upstream == "" || k.mode == ModeOffline {
 		return r.tag, k.ensureOffline(ctx, r)
 	}
@@ -76,7 +129,8 @@ func (k *Kit) resolve(ctx context.Context, n Name, r recipe) (string, error) {
 	if k.mode == ModeUpstream {
 		return "", fmt.Errorf("%w\nfix: make the registry reachable, or use --images=offline (or auto) to build %s here", err, n)
 	}
-	k.logf("pull of %s failed (%s); building it offline", r.upstream, firstLine(pullErr.Error()))
+	k.logf("pull of %s failed (%s); building it offline", r.upstream, lastLine(pullErr.Error()))
+	building()
 	return r.tag, k.ensureOffline(ctx, r)
 }
 
@@ -143,9 +197,12 @@ func joinNames(ns []Name) string {
 	return strings.Join(s, ", ")
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+// lastLine is the last non-empty line: for a failed command, its stderr's
+// final word (docker pull says why there).
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
 	}
 	return s
 }

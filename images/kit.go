@@ -46,8 +46,9 @@ type Kit struct {
 	srcDir   string
 	out      io.Writer
 
-	mu     sync.Mutex
-	hashes map[string]string // memoised input hashes, by recipe name
+	mu      sync.Mutex
+	hashes  map[string]string  // memoised input hashes, by recipe name
+	flights map[string]*flight // root filesystem builds in progress, by path
 }
 
 // Option configures a Kit.
@@ -69,7 +70,7 @@ func WithSourceDir(dir string) Option { return func(k *Kit) { k.srcDir = dir } }
 
 // New returns a Kit.
 func New(opts ...Option) (*Kit, error) {
-	k := &Kit{mode: ModeAuto, out: os.Stderr, hashes: map[string]string{}}
+	k := &Kit{mode: ModeAuto, out: os.Stderr, hashes: map[string]string{}, flights: map[string]*flight{}}
 	for _, o := range opts {
 		o(k)
 	}

@@ -69,10 +69,45 @@ func (k *Kit) buildRootfs(ctx context.Context, r rootfs) (string, error) {
 	if _, err := os.Stat(final); err == nil {
 		return final, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-		return "", err
+	// One build per root filesystem at a time: a prefetch (see
+	// prefetchRootfs) and the recipe that needs it share the result.
+	k.mu.Lock()
+	f, running := k.flights[final]
+	if !running {
+		f = &flight{done: make(chan struct{})}
+		k.flights[final] = f
 	}
-	err = k.step("debian root filesystem "+r.Name+" ("+r.Suite+")", func() error {
+	k.mu.Unlock()
+	if running {
+		select {
+		case <-f.done:
+			return final, f.err
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+	defer func() {
+		k.mu.Lock()
+		delete(k.flights, final)
+		k.mu.Unlock()
+		close(f.done)
+	}()
+	f.err = k.debootstrap(ctx, r, final)
+	return final, f.err
+}
+
+// flight is a root filesystem build in progress.
+type flight struct {
+	done chan struct{}
+	err  error
+}
+
+// debootstrap builds r's tarball at final.
+func (k *Kit) debootstrap(ctx context.Context, r rootfs, final string) error {
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return err
+	}
+	return k.step("debian root filesystem "+r.Name+" ("+r.Suite+")", func() error {
 		work, err := os.MkdirTemp(filepath.Dir(final), ".tmp-"+r.Name+"-")
 		if err != nil {
 			return err
@@ -121,10 +156,6 @@ func (k *Kit) buildRootfs(ctx context.Context, r rootfs) (string, error) {
 		}
 		return os.Rename(tmpTar, final)
 	})
-	if err != nil {
-		return "", err
-	}
-	return final, nil
 }
 
 // copyTree copies a file or directory tree with fixed modes.

@@ -60,7 +60,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   apt-get update -qq >/dev/null || fail "apt-get update failed: this host needs Debian's package archive (check /etc/apt/sources.list and the network)"
   apt-get install -y -qq "${need_pkgs[@]}" >/dev/null || fail "apt-get install ${need_pkgs[*]} failed; run it by hand to see why"
 else
-  say "packages: dockerd, debootstrap, libseccomp-dev, iptables present"
+  say "packages: dockerd, debootstrap, libseccomp-dev, jq, iptables present"
 fi
 
 # --- docker engine -------------------------------------------------------
@@ -133,7 +133,11 @@ fi
 privileged_ok() { docker run --rm --privileged --network none "$probe_image" probe >/dev/null 2>"$state_dir/probe.err"; }
 
 if privileged_ok; then
-  say "docker run --privileged works; no runtime wrapper needed"
+  if docker info --format '{{.DefaultRuntime}}' 2>/dev/null | grep -qx peerlab-runc; then
+    say "docker run --privileged works (through the peerlab-runc runtime wrapper, already registered)"
+  else
+    say "docker run --privileged works; no runtime wrapper needed"
+  fi
 else
   reason=$(tr '\n' ' ' < "$state_dir/probe.err")
   say "docker run --privileged fails: $reason"
