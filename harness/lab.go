@@ -436,7 +436,7 @@ func (l *Lab) Nodes(ctx context.Context) ([]Node, error) {
 	return l.cluster.nodeInfo(ctx)
 }
 
-// Router returns the executor of a router or client container by its
+// Exec returns the executor of a router or client container by its
 // topology name; routers.NewQuerier turns it into typed queries.
 func (l *Lab) Exec(name string) (routers.Executor, error) {
 	e, ok := l.execs[name]
