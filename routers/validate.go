@@ -96,51 +96,14 @@ func (s Spec) validate(v *validator) {
 		v.add("MaximumPathsIBGP", "%d out of range 0-%d", s.MaximumPathsIBGP, MaxECMPPaths)
 	}
 
-	profiles := map[string]bool{}
-	for i, p := range s.BFDProfiles {
-		f := fmt.Sprintf("BFDProfiles[%d]", i)
-		if v.name(f+".Name", p.Name) {
-			if profiles[p.Name] {
-				v.add(f+".Name", "duplicate BFD profile %q", p.Name)
-			}
-			profiles[p.Name] = true
-		}
-		p.validate(v, f)
-	}
-
-	prefixLists := map[string]bool{}
-	for i, pl := range s.PrefixLists {
-		f := fmt.Sprintf("PrefixLists[%d]", i)
-		if v.name(f+".Name", pl.Name) {
-			if prefixLists[pl.Name] {
-				v.add(f+".Name", "duplicate prefix list %q", pl.Name)
-			}
-			prefixLists[pl.Name] = true
-		}
-		pl.validate(v, f)
-	}
-	communityLists := map[string]bool{}
-	for i, cl := range s.CommunityLists {
-		f := fmt.Sprintf("CommunityLists[%d]", i)
-		if v.name(f+".Name", cl.Name) {
-			if communityLists[cl.Name] {
-				v.add(f+".Name", "duplicate community list %q", cl.Name)
-			}
-			communityLists[cl.Name] = true
-		}
-		cl.validate(v, f)
-	}
-	routeMaps := map[string]bool{}
-	for i, rm := range s.RouteMaps {
-		f := fmt.Sprintf("RouteMaps[%d]", i)
-		if v.name(f+".Name", rm.Name) {
-			if routeMaps[rm.Name] {
-				v.add(f+".Name", "duplicate route-map %q", rm.Name)
-			}
-			routeMaps[rm.Name] = true
-		}
-		rm.validate(v, f, prefixLists, communityLists)
-	}
+	profiles := uniqueNames(v, "BFDProfiles", "BFD profile", s.BFDProfiles,
+		func(p BFDProfile) string { return p.Name }, func(p BFDProfile, f string) { p.validate(v, f) })
+	prefixLists := uniqueNames(v, "PrefixLists", "prefix list", s.PrefixLists,
+		func(pl PrefixList) string { return pl.Name }, func(pl PrefixList, f string) { pl.validate(v, f) })
+	communityLists := uniqueNames(v, "CommunityLists", "community list", s.CommunityLists,
+		func(cl CommunityList) string { return cl.Name }, func(cl CommunityList, f string) { cl.validate(v, f) })
+	routeMaps := uniqueNames(v, "RouteMaps", "route-map", s.RouteMaps,
+		func(rm RouteMap) string { return rm.Name }, func(rm RouteMap, f string) { rm.validate(v, f, prefixLists, communityLists) })
 
 	refs := peerRefs{profiles: profiles, routeMaps: routeMaps}
 	groups := map[string]PeerGroup{}
@@ -594,3 +557,21 @@ func seqOrAuto(seq, index, step int) int {
 
 func isControl(r rune) bool        { return r < 0x20 || r == 0x7f }
 func isSpaceOrControl(r rune) bool { return r == ' ' || isControl(r) }
+
+// uniqueNames checks each item's name (valid, not repeated), runs its own
+// validation with the item's field path, and returns the set of names for
+// reference checks.
+func uniqueNames[T any](v *validator, field, what string, items []T, name func(T) string, validate func(T, string)) map[string]bool {
+	seen := map[string]bool{}
+	for i, it := range items {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if n := name(it); v.name(f+".Name", n) {
+			if seen[n] {
+				v.add(f+".Name", "duplicate %s %q", what, n)
+			}
+			seen[n] = true
+		}
+		validate(it, f)
+	}
+	return seen
+}
