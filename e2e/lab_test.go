@@ -74,6 +74,11 @@ func coreChecks(t *testing.T, ctx context.Context, lab *harness.Lab) {
 		require.NoError(t, err, s.name)
 		t.Logf("%s: green %s after the lab was up", s.name, time.Since(start).Round(100*time.Millisecond))
 	}
+	// Green once is not enough: MetalLB reloads its FRR configuration
+	// when it starts announcing, and a session may drop once then.
+	stable := scenarios.All(scenarios.SessionsEstablished, scenarios.BFDUp, scenarios.ECMPNextHops)
+	require.NoError(t, scenarios.EventuallyStable(ctx, lab, 2*time.Minute, time.Second, 10*time.Second, stable), "checks stable for 10s")
+	t.Logf("sessions, BFD and ECMP stable for 10s: %s after the lab was up", time.Since(start).Round(100*time.Millisecond))
 	var spread scenarios.Spread
 	err := scenarios.Eventually(ctx, lab, time.Minute, time.Second, func(ctx context.Context, lab *harness.Lab) error {
 		var err error

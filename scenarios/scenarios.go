@@ -28,6 +28,26 @@ func Eventually(ctx context.Context, lab *harness.Lab, timeout, every time.Durat
 	return wait.Until(ctx, timeout, every, func() error { return check(ctx, lab) })
 }
 
+// EventuallyStable waits until check has passed on every poll for hold:
+// a lab whose sessions come up and then flap once (MetalLB reloads its FRR
+// configuration when it starts announcing) is not yet a green lab.
+func EventuallyStable(ctx context.Context, lab *harness.Lab, timeout, every, hold time.Duration, check Check) error {
+	var since time.Time
+	return wait.Until(ctx, timeout, every, func() error {
+		if err := check(ctx, lab); err != nil {
+			since = time.Time{}
+			return err
+		}
+		if since.IsZero() {
+			since = time.Now()
+		}
+		if held := time.Since(since); held < hold {
+			return fmt.Errorf("green for %s, want %s without a failure", held.Round(100*time.Millisecond), hold)
+		}
+		return nil
+	})
+}
+
 // All runs every check once and joins their failures.
 func All(checks ...Check) Check {
 	return func(ctx context.Context, lab *harness.Lab) error {
