@@ -300,13 +300,7 @@ func (pl PrefixList) validate(v *validator, f string) {
 	var is4 *bool
 	for i, e := range pl.Entries {
 		ef := fmt.Sprintf("%s.Entries[%d]", f, i)
-		seq := seqOrAuto(e.Seq, i, 5)
-		if e.Seq < 0 || e.Seq > 4294967295 {
-			v.add(ef+".Seq", "%d out of range 1-4294967295", e.Seq)
-		} else if j, dup := seqs[seq]; dup {
-			v.add(ef+".Seq", "sequence %d duplicates Entries[%d]", seq, j)
-		}
-		seqs[seq] = i
+		v.entrySeq(ef, e.Seq, i, 5, 4294967295, seqs)
 		v.action(ef+".Action", e.Action)
 		if !v.prefix(ef+".Prefix", e.Prefix) {
 			continue
@@ -335,13 +329,7 @@ func (cl CommunityList) validate(v *validator, f string) {
 	seqs := map[int]int{}
 	for i, e := range cl.Entries {
 		ef := fmt.Sprintf("%s.Entries[%d]", f, i)
-		seq := seqOrAuto(e.Seq, i, 5)
-		if e.Seq < 0 || e.Seq > 4294967295 {
-			v.add(ef+".Seq", "%d out of range 1-4294967295", e.Seq)
-		} else if j, dup := seqs[seq]; dup {
-			v.add(ef+".Seq", "sequence %d duplicates Entries[%d]", seq, j)
-		}
-		seqs[seq] = i
+		v.entrySeq(ef, e.Seq, i, 5, 4294967295, seqs)
 		v.action(ef+".Action", e.Action)
 		if len(e.Communities) == 0 {
 			v.add(ef+".Communities", "empty")
@@ -358,13 +346,7 @@ func (rm RouteMap) validate(v *validator, f string, prefixLists, communityLists 
 	seqs := map[int]int{}
 	for i, e := range rm.Entries {
 		ef := fmt.Sprintf("%s.Entries[%d]", f, i)
-		seq := seqOrAuto(e.Seq, i, 10)
-		if e.Seq < 0 || e.Seq > 65535 {
-			v.add(ef+".Seq", "%d out of range 1-65535", e.Seq)
-		} else if j, dup := seqs[seq]; dup {
-			v.add(ef+".Seq", "sequence %d duplicates Entries[%d]", seq, j)
-		}
-		seqs[seq] = i
+		v.entrySeq(ef, e.Seq, i, 10, 65535, seqs)
 		v.action(ef+".Action", e.Action)
 		if n := e.Match.PrefixList; n != "" && !prefixLists[n] {
 			v.add(ef+".Match.PrefixList", "no prefix list named %q", n)
@@ -574,4 +556,17 @@ func uniqueNames[T any](v *validator, field, what string, items []T, name func(T
 		validate(it, f)
 	}
 	return seen
+}
+
+// entrySeq checks one list entry's sequence number (explicit, or derived
+// from its index in steps of step) against max and the entries before it,
+// whose sequence numbers seqs records.
+func (v *validator) entrySeq(ef string, seq, i, step, max int, seqs map[int]int) {
+	eff := seqOrAuto(seq, i, step)
+	if seq < 0 || seq > max {
+		v.add(ef+".Seq", "%d out of range 1-%d", seq, max)
+	} else if j, dup := seqs[eff]; dup {
+		v.add(ef+".Seq", "sequence %d duplicates Entries[%d]", eff, j)
+	}
+	seqs[eff] = i
 }
