@@ -26,7 +26,11 @@ const (
 var builtins = map[string]func() Topology{
 	"single-hop": SingleHop,
 	"multi-hop":  MultiHop,
+	"reference":  Reference,
 }
+
+// ReferencePassword is the TCP MD5 password of every BGP session of the reference lab.
+const ReferencePassword = "peerlab-md5"
 
 // Names returns the names of the builtin topologies, sorted.
 func Names() []string {
@@ -160,6 +164,112 @@ func MultiHop() Topology {
 				EBGPMultiHop: true,
 				BFDProfile:   "fast",
 			}},
+			BFDProfiles: []BFDProfile{fastBFD()},
+		},
+	}.WithDefaults()
+}
+
+// Reference is the four-router lab every catalog check runs against: each way MetalLB can
+// peer, in one cluster (one control plane and two workers on "nodes"), all with BFD
+// (300 ms x 3) and TCP MD5 (ReferencePassword):
+//
+//	ebgp      64513  on nodes and clients  eBGP single-hop; the client's router
+//	ibgp      64512  on nodes              iBGP single-hop (MetalLB's own ASN)
+//	transit   64520  on nodes and core     no BGP: forwards between nodes and core
+//	ebgp-mh   64514  on core               eBGP multi-hop, through transit
+//	ibgp-mh   64512  on core               iBGP multi-hop, through transit
+//
+// Every router that peers with the nodes does ECMP over them. The nodes route "core" via
+// transit and "clients" via ebgp; the multi-hop routers route "nodes" via transit. iBGP
+// needs no ebgpMultiHop on MetalLB's side, even multi-hop. Defaults are applied.
+func Reference() Topology {
+	nodesPeer := func(multiHop bool) []Peer {
+		return []Peer{{Nodes: true, MultiHop: multiHop, BFD: true, Password: ReferencePassword}}
+	}
+	toNodes := []StaticRoute{
+		route("172.30.0.0/24", "172.29.0.2"),
+		route("fd00:30::/64", "fd00:29::2"),
+	}
+	mlbPeer := func(router, network string, ebgpMultiHop bool) MetalLBPeer {
+		return MetalLBPeer{Router: router, Network: network, EBGPMultiHop: ebgpMultiHop, BFDProfile: "fast", Password: ReferencePassword}
+	}
+	return Topology{
+		Name: "reference",
+		Cluster: Cluster{
+			Workers: 2,
+			Network: "nodes",
+			Routes: []StaticRoute{
+				// core (the multi-hop routers) via transit.
+				route("172.29.0.0/24", "172.30.0.4"),
+				route("fd00:29::/64", "fd00:30::4"),
+				// clients (return traffic) via ebgp.
+				route("172.31.0.0/24", "172.30.0.2"),
+				route("fd00:31::/64", "fd00:30::2"),
+			},
+		},
+		Networks: []Network{
+			network("nodes", "172.30.0.0/24", "fd00:30::/64"),
+			network("core", "172.29.0.0/24", "fd00:29::/64"),
+			network("clients", "172.31.0.0/24", "fd00:31::/64"),
+		},
+		Routers: []Router{
+			{
+				Name: "ebgp",
+				ASN:  routerASN,
+				Role: RoleEdge,
+				Interfaces: []Attachment{
+					attach("nodes", "172.30.0.2", "fd00:30::2"),
+					attach("clients", "172.31.0.2", "fd00:31::2"),
+				},
+				Peers: nodesPeer(false),
+				ECMP:  true,
+			},
+			{
+				Name:       "ibgp",
+				ASN:        metalLBASN,
+				Role:       RoleEdge,
+				Interfaces: []Attachment{attach("nodes", "172.30.0.3", "fd00:30::3")},
+				Peers:      nodesPeer(false),
+				ECMP:       true,
+			},
+			{
+				Name: "transit",
+				ASN:  64520,
+				Role: RoleTransit,
+				Interfaces: []Attachment{
+					attach("nodes", "172.30.0.4", "fd00:30::4"),
+					attach("core", "172.29.0.2", "fd00:29::2"),
+				},
+			},
+			{
+				Name:       "ebgp-mh",
+				ASN:        64514,
+				Role:       RoleEdge,
+				Interfaces: []Attachment{attach("core", "172.29.0.3", "fd00:29::3")},
+				Peers:      nodesPeer(true),
+				ECMP:       true,
+				Routes:     slices.Clone(toNodes),
+			},
+			{
+				Name:       "ibgp-mh",
+				ASN:        metalLBASN,
+				Role:       RoleEdge,
+				Interfaces: []Attachment{attach("core", "172.29.0.4", "fd00:29::4")},
+				Peers:      nodesPeer(true),
+				ECMP:       true,
+				Routes:     slices.Clone(toNodes),
+			},
+		},
+		Clients: []Client{client("client", "clients", "172.31.0.10", "fd00:31::10", "ebgp")},
+		MetalLB: MetalLB{
+			ASN:   metalLBASN,
+			Pools: []Pool{{Name: "default", Addresses: []string{"10.250.0.0/28"}}},
+			Peers: []MetalLBPeer{
+				mlbPeer("ebgp", "nodes", false),
+				mlbPeer("ibgp", "nodes", false),
+				mlbPeer("ebgp-mh", "core", true),
+				mlbPeer("ibgp-mh", "core", false), // iBGP: multi-hop without ebgpMultiHop
+			},
 			BFDProfiles: []BFDProfile{fastBFD()},
 		},
 	}.WithDefaults()

@@ -1,6 +1,7 @@
 package topologies
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"time"
@@ -143,15 +144,29 @@ func (t Topology) WithDefaults() Topology {
 		m.Advertisements = []BGPAdvertisement{ad}
 	}
 
-	w := &t.Workload
-	if w.Replicas == 0 {
-		w.Replicas = c.AnnouncingNodes()
+	for i := range m.Advertisements {
+		if m.Advertisements[i].Name == "" {
+			m.Advertisements[i].Name = fmt.Sprintf("advertisement-%d", i)
+		}
 	}
-	if w.ExternalTrafficPolicy == "" {
-		w.ExternalTrafficPolicy = ETPCluster
+
+	if len(t.Services) == 0 {
+		t.Services = []Service{{Name: DefaultServiceName}}
 	}
-	if w.Port == 0 {
-		w.Port = DefaultPort
+	for i := range t.Services {
+		s := &t.Services[i]
+		if s.Replicas == 0 {
+			s.Replicas = len(s.Nodes)
+			if s.Replicas == 0 {
+				s.Replicas = c.AnnouncingNodes()
+			}
+		}
+		if s.ExternalTrafficPolicy == "" {
+			s.ExternalTrafficPolicy = ETPCluster
+		}
+		if s.Port == 0 {
+			s.Port = DefaultPort
+		}
 	}
 	return t
 }
@@ -195,11 +210,27 @@ func (t Topology) Clone() Topology {
 	}
 	m.Peers = slices.Clone(m.Peers)
 	m.BFDProfiles = slices.Clone(m.BFDProfiles)
+	for i := range m.Pools {
+		if p := m.Pools[i].AutoAssign; p != nil {
+			v := *p
+			m.Pools[i].AutoAssign = &v
+		}
+	}
+	for i := range m.Peers {
+		m.Peers[i].Nodes = slices.Clone(m.Peers[i].Nodes)
+	}
 	m.Advertisements = slices.Clone(m.Advertisements)
 	for i := range m.Advertisements {
 		a := &m.Advertisements[i]
 		a.Pools = slices.Clone(a.Pools)
 		a.Communities = slices.Clone(a.Communities)
+		a.Nodes = slices.Clone(a.Nodes)
+		a.Peers = slices.Clone(a.Peers)
+	}
+	t.Services = slices.Clone(t.Services)
+	for i := range t.Services {
+		t.Services[i].IPs = slices.Clone(t.Services[i].IPs)
+		t.Services[i].Nodes = slices.Clone(t.Services[i].Nodes)
 	}
 	return t
 }

@@ -60,8 +60,8 @@ func TestWithDefaultsValues(t *testing.T) {
 	if a := d.MetalLB.Advertisements; len(a) != 1 || !reflect.DeepEqual(a[0].Pools, []string{"default"}) {
 		t.Errorf("advertisements = %+v", a)
 	}
-	if w := d.Workload; w.Replicas != 2 || w.ExternalTrafficPolicy != ETPCluster || w.Port != 80 {
-		t.Errorf("workload defaults = %+v", w)
+	if s := d.Services; len(s) != 1 || s[0].Name != DefaultServiceName || s[0].Replicas != 2 || s[0].ExternalTrafficPolicy != ETPCluster || s[0].Port != 80 {
+		t.Errorf("service defaults = %+v", s)
 	}
 	if err := d.Validate(); err != nil {
 		t.Errorf("minimal topology with defaults: %v", err)
@@ -87,8 +87,8 @@ func TestWithDefaultsControlPlaneAnnounces(t *testing.T) {
 	in.Cluster.Workers = 0
 	in.Cluster.ControlPlaneAnnounces = true
 	d := in.WithDefaults()
-	if d.Workload.Replicas != 1 || d.Cluster.AnnouncingNodes() != 1 {
-		t.Errorf("replicas = %d, announcing = %d; want 1 and 1", d.Workload.Replicas, d.Cluster.AnnouncingNodes())
+	if d.Services[0].Replicas != 1 || d.Cluster.AnnouncingNodes() != 1 {
+		t.Errorf("replicas = %d, announcing = %d; want 1 and 1", d.Services[0].Replicas, d.Cluster.AnnouncingNodes())
 	}
 }
 
@@ -97,11 +97,11 @@ func TestWithDefaultsLeavesExplicitValues(t *testing.T) {
 	in.Routers[0].RouterID = netip.MustParseAddr("192.0.2.1")
 	in.Routers[0].MaxPaths = 4
 	in.MetalLB.Peers[0].ConnectTime = Duration(10 * time.Second)
-	in.Workload = Workload{Replicas: 5, ExternalTrafficPolicy: ETPLocal, Port: 8080}
+	in.Services = []Service{{Name: "web", Replicas: 5, ExternalTrafficPolicy: ETPLocal, Port: 8080}}
 	d := in.WithDefaults()
 	if d.Routers[0].RouterID.String() != "192.0.2.1" || d.Routers[0].MaxPaths != 4 ||
-		d.MetalLB.Peers[0].ConnectTime.Std() != 10*time.Second || d.Workload != in.Workload {
-		t.Errorf("WithDefaults overwrote explicit values: %+v %+v %+v", d.Routers[0], d.MetalLB.Peers[0], d.Workload)
+		d.MetalLB.Peers[0].ConnectTime.Std() != 10*time.Second || !reflect.DeepEqual(d.Services, in.Services) {
+		t.Errorf("WithDefaults overwrote explicit values: %+v %+v %+v", d.Routers[0], d.MetalLB.Peers[0], d.Services)
 	}
 }
 
@@ -119,6 +119,13 @@ func TestCloneIsDeep(t *testing.T) {
 	b.MetalLB.BFDProfiles[0].Name = "x"
 	b.MetalLB.Advertisements[0].Pools[0] = "x"
 	b.MetalLB.Advertisements[0].Communities[0] = "x"
+	b.MetalLB.Advertisements[0].Nodes[0] = "x"
+	b.MetalLB.Advertisements[0].Peers[0] = "x"
+	b.MetalLB.Peers[0].Nodes[0] = "x"
+	*b.MetalLB.Pools[1].AutoAssign = true
+	b.Services[0].Name = "x"
+	b.Services[0].IPs[0] = netip.MustParseAddr("10.250.1.11")
+	b.Services[0].Nodes[0] = "x"
 	if !reflect.DeepEqual(a, fullTopology()) {
 		t.Error("changing a clone changed the original")
 	}
@@ -155,4 +162,44 @@ func dual() Topology {
 	t.MetalLB.Pools[0].Addresses = append(t.MetalLB.Pools[0].Addresses, "fd00:250::/124")
 	t.MetalLB.Peers[0].IPv6 = netip.Addr{}
 	return t
+}
+
+func TestWithDefaultsServicesAndAdvertisements(t *testing.T) {
+	in := minimal()
+	in.MetalLB.Pools = append(in.MetalLB.Pools, Pool{Name: "more", Addresses: []string{"10.250.1.0/28"}})
+	in.MetalLB.Advertisements = []BGPAdvertisement{{Pools: []string{"default"}}, {Name: "named", Pools: []string{"more"}}, {Pools: []string{"more"}, LocalPref: 0}}
+	in.Services = []Service{
+		{Name: "pinned", Nodes: []string{"worker"}},
+		{Name: "everywhere"},
+		{Name: "explicit", Replicas: 5, ExternalTrafficPolicy: ETPLocal, Port: 8080},
+	}
+	d := in.WithDefaults()
+	var names []string
+	for _, a := range d.MetalLB.Advertisements {
+		names = append(names, a.Name)
+	}
+	if want := []string{"advertisement-0", "named", "advertisement-2"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("advertisement names = %v, want %v", names, want)
+	}
+	want := []Service{
+		{Name: "pinned", Nodes: []string{"worker"}, Replicas: 1, ExternalTrafficPolicy: ETPCluster, Port: 80},
+		{Name: "everywhere", Replicas: 2, ExternalTrafficPolicy: ETPCluster, Port: 80},
+		{Name: "explicit", Replicas: 5, ExternalTrafficPolicy: ETPLocal, Port: 8080},
+	}
+	if !reflect.DeepEqual(d.Services, want) {
+		t.Errorf("services = %+v\nwant       %+v", d.Services, want)
+	}
+	if d.MetalLB.Pools[0].AutoAssign != nil || !d.MetalLB.Pools[0].AutoAssigns() {
+		t.Errorf("autoAssign: WithDefaults must leave it nil (meaning true): %+v", d.MetalLB.Pools[0])
+	}
+
+	// No services: one "backend" on every announcing node; no advertisements: one for every
+	// pool, named after its index.
+	d = minimal().WithDefaults()
+	if len(d.Services) != 1 || d.Services[0].Name != DefaultServiceName {
+		t.Errorf("default services = %+v", d.Services)
+	}
+	if a := d.MetalLB.Advertisements; len(a) != 1 || a[0].Name != "advertisement-0" {
+		t.Errorf("default advertisements = %+v", a)
+	}
 }

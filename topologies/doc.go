@@ -1,8 +1,9 @@
 // Package topologies describes a peerlab lab as plain data: the kind cluster, the Docker
 // networks, the FRR routers, the external clients, the MetalLB configuration and the test
-// workload.
+// services.
 //
-// A Topology is written in YAML (see testdata/) or built in Go (see SingleHop and MultiHop).
+// A Topology is written in YAML (see examples/) or built in Go (see SingleHop, MultiHop and
+// Reference).
 // It imports nothing else of peerlab: the harness reads it, never the other way round.
 //
 // The life of a topology has three separate steps, so that each stays simple and testable:

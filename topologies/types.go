@@ -7,7 +7,7 @@ import (
 )
 
 // Topology is one lab: a kind cluster, the networks around it, the routers that carry BGP
-// from the cluster to the clients, the clients, and what MetalLB and the workload look like.
+// from the cluster to the clients, the clients, what MetalLB does and the services it serves.
 type Topology struct {
 	// Name identifies the topology (builtins: "single-hop", "multi-hop"). The harness derives
 	// container, network and cluster names from it plus a per-run suffix, so two labs of the
@@ -18,7 +18,10 @@ type Topology struct {
 	Routers  []Router  `json:"routers"`
 	Clients  []Client  `json:"clients,omitempty"`
 	MetalLB  MetalLB   `json:"metallb"`
-	Workload Workload  `json:"workload,omitzero"`
+	// Services are the LoadBalancer services the lab runs, each with its own backend
+	// Deployment. Default: one service "backend" (see DefaultServiceName) with one replica per
+	// announcing node, externalTrafficPolicy Cluster, port 80.
+	Services []Service `json:"services,omitempty"`
 }
 
 // IPFamily is the address family the cluster and its LoadBalancer services use.
@@ -198,6 +201,13 @@ type Peer struct {
 	// AddPathAll advertises every path to this router peer, not only the best one, so that a
 	// transit router behind this one learns one path per node and can do ECMP itself.
 	AddPathAll bool `json:"addPathAll,omitempty"`
+	// Password enables TCP MD5 on the session. For the nodes it must equal the MetalLB
+	// peer's password (a mismatch is a fault to inject on a running lab, not a topology).
+	Password string `json:"password,omitempty"`
+	// HoldTime and KeepaliveTime are this side's BGP timers (whole seconds; 0 keeps FRR's
+	// 180s and 60s). The session runs the smaller hold time of the two ends.
+	HoldTime      Duration `json:"holdTime,omitzero"`
+	KeepaliveTime Duration `json:"keepaliveTime,omitzero"`
 }
 
 // Client is an external host (a plain container with curl) behind a router.
@@ -228,7 +238,15 @@ type Pool struct {
 	// MetalLB takes them. They must not overlap any lab network, the pod or service subnets,
 	// nor each other.
 	Addresses []string `json:"addresses"`
+	// AutoAssign false keeps the pool for services that ask for it (by pool name or by a
+	// requested IP). Default true.
+	AutoAssign *bool `json:"autoAssign,omitempty"`
+	// AvoidBuggyIPs never hands out addresses ending in .0 or .255.
+	AvoidBuggyIPs bool `json:"avoidBuggyIPs,omitempty"`
 }
+
+// AutoAssigns reports whether MetalLB may give the pool's addresses to any service.
+func (p Pool) AutoAssigns() bool { return p.AutoAssign == nil || *p.AutoAssign }
 
 // Ranges parses the pool's addresses.
 func (p Pool) Ranges() ([]AddrRange, error) {
@@ -267,6 +285,12 @@ type MetalLBPeer struct {
 	// defaults (90s and 30s).
 	HoldTime      Duration `json:"holdTime,omitzero"`
 	KeepaliveTime Duration `json:"keepaliveTime,omitzero"`
+	// Password enables TCP MD5 (MetalLB's password field); the router's peer for the nodes
+	// must carry the same one.
+	Password string `json:"password,omitempty"`
+	// Nodes limits the sessions to these nodes (MetalLB nodeSelectors, by node name as
+	// Cluster.NodeNames gives them); empty means every node.
+	Nodes []string `json:"nodes,omitempty"`
 }
 
 // BFDProfile is a MetalLB BFDProfile. Zero intervals and multiplier are filled by
@@ -279,21 +303,44 @@ type BFDProfile struct {
 	// DetectMultiplier, 2..255: missed packets before the session is declared down.
 	DetectMultiplier uint32 `json:"detectMultiplier,omitzero"`
 	// EchoMode is single-hop and IPv4 only (FRR and MetalLB refuse it otherwise).
-	EchoMode    bool `json:"echoMode,omitempty"`
+	// EchoInterval is its transmit interval in milliseconds, 10..60000; 0 leaves MetalLB's
+	// default (50).
+	EchoMode     bool   `json:"echoMode,omitempty"`
+	EchoInterval uint32 `json:"echoInterval,omitzero"`
+	// PassiveMode makes the speakers wait for the router to start the BFD session.
 	PassiveMode bool `json:"passiveMode,omitempty"`
+	// MinimumTTL (1..254) is the lowest TTL accepted on multi-hop sessions; 0 leaves
+	// MetalLB's default (254).
+	MinimumTTL uint32 `json:"minimumTtl,omitzero"`
 }
 
 // BGPAdvertisement is a MetalLB BGPAdvertisement.
 type BGPAdvertisement struct {
+	// Name of the BGPAdvertisement; default "advertisement-<index>".
+	Name string `json:"name,omitempty"`
 	// Pools to advertise; empty means every pool, as in MetalLB.
 	Pools []string `json:"pools,omitempty"`
-	// Communities are "ASN:value" (16-bit each) or "large:A:B:C" (32-bit each).
+	// Communities are "ASN:value" (16-bit each), "large:A:B:C" (32-bit each) or a well-known
+	// name (no-export, no-advertise, local-as, no-peer, blackhole, graceful-shutdown,
+	// accept-own, llgr-stale, no-llgr; see WellKnownCommunities). MetalLB itself takes no
+	// names: write CommunityValue of each entry into its BGPAdvertisement.
 	Communities []string `json:"communities,omitempty"`
 	// LocalPref is sent to iBGP peers only; 0 means not set.
 	LocalPref uint32 `json:"localPref,omitzero"`
+	// AggregationLength and AggregationLengthV6 announce the covering prefix of that length
+	// instead of each address; 0 means 32 and 128 (no aggregation). A pool's own prefixes
+	// must not be longer than the aggregation.
+	AggregationLength   int `json:"aggregationLength,omitzero"`
+	AggregationLengthV6 int `json:"aggregationLengthV6,omitzero"`
+	// Nodes limits the announcing nodes (MetalLB nodeSelectors, by node name); empty means
+	// every node.
+	Nodes []string `json:"nodes,omitempty"`
+	// Peers limits the routers that receive the announcement (MetalLB peers, by router
+	// name); empty means every peer.
+	Peers []string `json:"peers,omitempty"`
 }
 
-// ExternalTrafficPolicy of the workload's LoadBalancer service.
+// ExternalTrafficPolicy of a LoadBalancer service.
 type ExternalTrafficPolicy string
 
 const (
@@ -303,14 +350,39 @@ const (
 	ETPLocal ExternalTrafficPolicy = "Local"
 )
 
-// Workload is the test deployment behind one LoadBalancer service.
-type Workload struct {
-	// Replicas of the backend. Default: the number of announcing nodes, so that with
-	// spreading every announcing node has a local backend (which ETP=Local needs).
-	Replicas              int                   `json:"replicas,omitzero"`
+// DefaultServiceName is the service a topology without services gets.
+const DefaultServiceName = "backend"
+
+// Service is one LoadBalancer service and the Deployment of backends behind it.
+type Service struct {
+	// Name of the Service and of its Deployment (a DNS label).
+	Name string `json:"name"`
+	// Pool asks MetalLB for an address from this pool (metallb.io/address-pool).
+	Pool string `json:"pool,omitempty"`
+	// IPs requests these addresses (metallb.io/loadBalancerIPs), at most one per family.
+	IPs []netip.Addr `json:"ips,omitempty"`
+	// SharedIP is a sharing key (metallb.io/allow-shared-ip): services with the same key and
+	// the same requested IPs share an address, on different ports.
+	SharedIP              string                `json:"sharedIP,omitempty"`
 	ExternalTrafficPolicy ExternalTrafficPolicy `json:"externalTrafficPolicy,omitempty"`
+	// Replicas of the backend. Default: one per node it may run on (Nodes, or the announcing
+	// nodes), so that with spreading each of those nodes has a local backend.
+	Replicas int `json:"replicas,omitzero"`
+	// Nodes the backends may run on, by node name (Cluster.NodeNames); empty means any
+	// schedulable node.
+	Nodes []string `json:"nodes,omitempty"`
 	// Port of the service. Default 80.
 	Port int `json:"port,omitzero"`
+}
+
+// Service returns the named service.
+func (t Topology) Service(name string) (Service, bool) {
+	for _, s := range t.Services {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Service{}, false
 }
 
 // Duration is a time.Duration written as text ("5s", "1m30s") in YAML.
@@ -345,6 +417,38 @@ func (c Cluster) AnnouncingNodes() int {
 		return c.Nodes()
 	}
 	return c.Workers
+}
+
+// NodeNames are the cluster's node names as the lab labels them (label NodeLabel) and as
+// topologies refer to them in node selectors: "control-plane", then "worker", "worker2",
+// ... (kind's own suffixes, without the cluster's name).
+func (c Cluster) NodeNames() []string {
+	var out []string
+	for i := range c.ControlPlanes {
+		out = append(out, kindSuffix("control-plane", i))
+	}
+	for i := range c.Workers {
+		out = append(out, kindSuffix("worker", i))
+	}
+	return out
+}
+
+// AnnouncingNodeNames are NodeNames less the control planes unless ControlPlaneAnnounces.
+func (c Cluster) AnnouncingNodeNames() []string {
+	if c.ControlPlaneAnnounces {
+		return c.NodeNames()
+	}
+	return c.NodeNames()[c.ControlPlanes:]
+}
+
+// NodeLabel is the node label the lab sets to each node's name in NodeNames.
+const NodeLabel = "peerlab.io/node"
+
+func kindSuffix(role string, i int) string {
+	if i == 0 {
+		return role
+	}
+	return fmt.Sprintf("%s%d", role, i+1)
 }
 
 // Network returns the named network.

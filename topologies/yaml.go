@@ -104,6 +104,11 @@ func checkShape(l *errorList, v any, t reflect.Type, path string) {
 	if v == nil {
 		return // null decodes to the zero value
 	}
+	if t.Kind() == reflect.Pointer {
+		// An optional value (e.g. a pool's autoAssign): present means set.
+		checkShape(l, v, t.Elem(), path)
+		return
+	}
 	if reflect.PointerTo(t).Implements(textUnmarshaler) {
 		s, ok := v.(string)
 		if !ok {

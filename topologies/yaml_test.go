@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,7 +51,7 @@ func TestMarshalOmitsEmptyOptionalFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, absent := range []string{"nodeImage", "routerID", "clients", "holdTime", "communities", "workload", `""`} {
+	for _, absent := range []string{"nodeImage", "routerID", "clients", "holdTime", "communities", "services", "autoAssign", "password", `""`} {
 		if strings.Contains(string(b), absent) {
 			t.Errorf("Marshal(minimal()) contains %s:\n%s", absent, b)
 		}
@@ -105,7 +106,17 @@ func TestParseStrict(t *testing.T) {
 		{"mapping for a list",
 			strings.Replace(doc, "addresses: [10.250.0.0/28]", "addresses: {cidr: 10.250.0.0/28}", 1),
 			"metallb.pools[default].addresses", "expected a list, got a mapping"},
-		{"list for a mapping", doc + "workload: [1]\n", "workload", "expected a mapping, got a list"},
+		{"list for a mapping", strings.Replace(doc, "  workers: 2\n", "  workers: 2\n  podSubnet: [1]\n", 1), "cluster.podSubnet", "expected a mapping, got a list"},
+		{"mapping for the services list", doc + "services: {name: web}\n", "services", "expected a list, got a mapping"},
+		{"string for an optional bool",
+			strings.Replace(doc, "      addresses: [10.250.0.0/28]\n", "      addresses: [10.250.0.0/28]\n      autoAssign: maybe\n", 1),
+			"metallb.pools[default].autoAssign", "expected true or false"},
+		{"unknown service field",
+			doc + "services:\n  - name: web\n    replica: 2\n",
+			"services[web].replica", "valid fields: name, pool, ips, sharedIP"},
+		{"bad requested address",
+			doc + "services:\n  - name: web\n    ips: [10.250.0.300]\n",
+			"services[web].ips[0]", "10.250.0.300"},
 		{"duplicate list names use the index",
 			strings.Replace(doc, "  - name: clients\n", "  - name: nodes\n    colour: red\n", 1),
 			"networks[1].colour", "unknown field"},
@@ -203,22 +214,47 @@ func fullTopology() Topology {
 	for i := range t.Routers {
 		r := &t.Routers[i]
 		for j := range r.Peers {
-			if r.Peers[j].Router != "" {
-				r.Peers[j].BFD = true
-				r.Peers[j].MultiHop = true
+			p := &r.Peers[j]
+			p.Password = "full-md5"
+			if p.Router != "" {
+				p.BFD = true
+				p.MultiHop = true
+				p.HoldTime = Duration(30 * time.Second)
+				p.KeepaliveTime = Duration(10 * time.Second)
 			}
 		}
 	}
 	m := &t.MetalLB
 	m.Pools[0].Addresses = append(m.Pools[0].Addresses, "fd00:250::1-fd00:250::9")
+	m.Pools = append(m.Pools, Pool{
+		Name:          "reserved",
+		Addresses:     []string{"10.250.1.0/24", "fd00:251::/120"},
+		AutoAssign:    new(false),
+		AvoidBuggyIPs: true,
+	})
 	p := &m.Peers[0]
 	p.IPv6 = netip.MustParseAddr("fd00:29::3")
 	p.HoldTime = Duration(9 * time.Second)
 	p.KeepaliveTime = Duration(3 * time.Second)
-	m.BFDProfiles = append(m.BFDProfiles, BFDProfile{Name: "echo", ReceiveInterval: 100, TransmitInterval: 100, DetectMultiplier: 5, EchoMode: true, PassiveMode: true})
-	m.Advertisements[0].Communities = []string{"64512:100", "large:64512:1:2"}
-	m.Advertisements[0].LocalPref = 200
-	t.Workload = Workload{Replicas: 6, ExternalTrafficPolicy: ETPLocal, Port: 8080}
+	p.Password = "full-md5"
+	p.Nodes = []string{"worker", "worker2"}
+	m.BFDProfiles[0].MinimumTTL = 250
+	m.BFDProfiles = append(m.BFDProfiles, BFDProfile{Name: "echo", ReceiveInterval: 100, TransmitInterval: 100, DetectMultiplier: 5, EchoMode: true, EchoInterval: 20, PassiveMode: true})
+	a := &m.Advertisements[0]
+	a.Name = "main"
+	a.Pools = []string{"default", "reserved"}
+	a.Communities = []string{"64512:100", "large:64512:1:2", "no-export"}
+	a.LocalPref = 200
+	a.AggregationLength = 30    // the default pool is a /28, reserved a /24
+	a.AggregationLengthV6 = 127 // fd00:250::1-9 splits into prefixes up to /126
+	a.Nodes = []string{"worker", "worker2"}
+	a.Peers = []string{"edge"}
+	ips := []netip.Addr{netip.MustParseAddr("10.250.1.10"), netip.MustParseAddr("fd00:251::10")}
+	t.Services = []Service{
+		{Name: "web", Pool: "reserved", IPs: ips, SharedIP: "web", ExternalTrafficPolicy: ETPCluster, Replicas: 6, Nodes: []string{"worker", "worker2"}, Port: 8080},
+		{Name: "web-tls", IPs: slices.Clone(ips), SharedIP: "web", ExternalTrafficPolicy: ETPCluster, Replicas: 2, Port: 8443},
+		{Name: "local", ExternalTrafficPolicy: ETPLocal, Replicas: 3, Port: 80},
+	}
 	return t
 }
 
@@ -263,4 +299,34 @@ func allFields(t reflect.Type) []string {
 	}
 	walk(t)
 	return out
+}
+
+// The new optional fields survive Marshal and Parse, with an explicit autoAssign false kept
+// apart from an absent one.
+func TestRoundTripNewFields(t *testing.T) {
+	in := fullTopology()
+	b, err := Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"autoAssign: false", "avoidBuggyIPs: true", "password: full-md5", "sharedIP: web",
+		"externalTrafficPolicy: Local", "aggregationLengthV6: 127", "minimumTtl: 250", "echoInterval: 20", "name: main",
+		"- no-export", "holdTime: 30s", "keepaliveTime: 10s", "- fd00:251::10"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("Marshal(fullTopology()) lacks %q:\n%s", want, b)
+		}
+	}
+	out, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(in, out) {
+		t.Errorf("round trip changed the topology:\n%s", b)
+	}
+	if p := out.MetalLB.Pools[1].AutoAssign; p == nil || *p {
+		t.Errorf("autoAssign after the round trip = %v, want an explicit false", p)
+	}
+	if p := out.MetalLB.Pools[0].AutoAssign; p != nil {
+		t.Errorf("autoAssign of a pool without it = %v, want nil", *p)
+	}
 }
