@@ -59,7 +59,6 @@ func assertNoEgress(t *testing.T, ctx context.Context, lab *harness.Lab) {
 // deadline, and reports when each went green.
 func coreChecks(t *testing.T, ctx context.Context, lab *harness.Lab) {
 	t.Helper()
-	client := lab.Topology().Clients[0].Name
 	start := time.Now()
 	steps := []struct {
 		name  string
@@ -79,14 +78,16 @@ func coreChecks(t *testing.T, ctx context.Context, lab *harness.Lab) {
 	stable := scenarios.All(scenarios.SessionsEstablished, scenarios.BFDUp, scenarios.ECMPNextHops)
 	require.NoError(t, scenarios.EventuallyStable(ctx, lab, 2*time.Minute, time.Second, 10*time.Second, stable), "checks stable for 10s")
 	t.Logf("sessions, BFD and ECMP stable for 10s: %s after the lab was up", time.Since(start).Round(100*time.Millisecond))
-	var spread scenarios.Spread
-	err := scenarios.Eventually(ctx, lab, time.Minute, time.Second, func(ctx context.Context, lab *harness.Lab) error {
-		var err error
-		spread, err = scenarios.Reachable(ctx, lab, client, 30)
-		return err
-	})
-	require.NoError(t, err, "curl from %s to the service", client)
-	t.Logf("curl from %s: %s (first success %s after the lab was up)", client, spread, time.Since(start).Round(100*time.Millisecond))
+	for _, c := range lab.Topology().Clients {
+		var spread scenarios.Spread
+		err := scenarios.Eventually(ctx, lab, time.Minute, time.Second, func(ctx context.Context, lab *harness.Lab) error {
+			var err error
+			spread, err = scenarios.Reachable(ctx, lab, c.Name, 30)
+			return err
+		})
+		require.NoError(t, err, "curl from %s to the services", c.Name)
+		t.Logf("curl from %s: %s (first success %s after the lab was up)", c.Name, spread, time.Since(start).Round(100*time.Millisecond))
+	}
 }
 
 // testWriter sends lab progress to the test log.

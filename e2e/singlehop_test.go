@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -73,7 +74,7 @@ func TestBrokenPeer(t *testing.T) {
 	// The check must keep failing: poll for the failure, then make sure it
 	// is not a passing moment.
 	var msg string
-	require.NoError(t, wait.Until(ctx, time.Minute, time.Second, func() error {
+	require.NoError(t, wait.Until(ctx, time.Minute, time.Second, func(ctx context.Context) error {
 		err := scenarios.SessionsEstablished(ctx, lab)
 		if err == nil {
 			return errors.New("sessions still Established after the router was given AS 64999 for the nodes")

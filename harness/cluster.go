@@ -40,6 +40,7 @@ type Node struct {
 	IPv4      netip.Addr // on the nodes' network
 	IPv6      netip.Addr
 	Announces bool // the node may announce service IPs (no exclusion label)
+	short     string
 }
 
 // kindCluster is the lab's kind cluster and its clients.
@@ -62,11 +63,14 @@ func kindConfig(t topologies.Topology) *v1alpha4.Cluster {
 			"kind: InitConfiguration\nskipPhases:\n- preflight\n- addon/coredns\n",
 		},
 	}
+	// Each node carries its topology name as a label, so node selectors in
+	// the topology (MetalLB peers, advertisements, backends) need no lab id.
+	names := c.NodeNames()
 	for i := 0; i < c.ControlPlanes; i++ {
-		cfg.Nodes = append(cfg.Nodes, v1alpha4.Node{Role: v1alpha4.ControlPlaneRole})
+		cfg.Nodes = append(cfg.Nodes, v1alpha4.Node{Role: v1alpha4.ControlPlaneRole, Labels: map[string]string{topologies.NodeLabel: names[i]}})
 	}
 	for i := 0; i < c.Workers; i++ {
-		cfg.Nodes = append(cfg.Nodes, v1alpha4.Node{Role: v1alpha4.WorkerRole})
+		cfg.Nodes = append(cfg.Nodes, v1alpha4.Node{Role: v1alpha4.WorkerRole, Labels: map[string]string{topologies.NodeLabel: names[c.ControlPlanes+i]}})
 	}
 	join := func(s topologies.Subnets) string {
 		var parts []string
@@ -164,7 +168,7 @@ func (kc *kindCluster) nodeInfo(ctx context.Context) ([]Node, error) {
 	}
 	var out []Node
 	for _, n := range list.Items {
-		node := Node{Name: n.Name}
+		node := Node{Name: n.Name, short: shortNodeName(kc.name, n.Name)}
 		_, excluded := n.Labels["node.kubernetes.io/exclude-from-external-load-balancers"]
 		node.Announces = !excluded
 		for _, a := range n.Status.Addresses {
@@ -250,7 +254,7 @@ func (l *Lab) RestartNode(ctx context.Context, name string) error {
 			return fmt.Errorf("restart node %s: %w", name, err)
 		}
 		// The routes need the container's network up; retry briefly.
-		return wait.Until(ctx, 30*time.Second, 500*time.Millisecond, func() error {
+		return wait.Until(ctx, 30*time.Second, 500*time.Millisecond, func(ctx context.Context) error {
 			for _, r := range l.topo.Cluster.Routes {
 				if err := nodeExec(n, "ip", "route", "replace", r.Prefix.String(), "via", r.Via.String()); err != nil {
 					return err

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 
 	"github.com/peerlab/peerlab/topologies"
@@ -25,8 +26,9 @@ func TestRouterSpecsOfBuiltins(t *testing.T) {
 		topo, err := topologies.Builtin(name)
 		require.NoError(t, err)
 		topo = prepared(t, topo)
+		plan := NewPlan(topo, testNodes)
 		for _, r := range topo.Routers {
-			s, err := routerSpec(topo, r, testNodes)
+			s, err := routerSpec(plan, r.Name)
 			require.NoError(t, err, "%s/%s", name, r.Name)
 			require.NoError(t, s.Validate(), "%s/%s", name, r.Name)
 			conf, err := s.Render()
@@ -38,8 +40,7 @@ func TestRouterSpecsOfBuiltins(t *testing.T) {
 		}
 	}
 	topo := prepared(t, topologies.MultiHop())
-	edge, _ := topo.Router("edge")
-	s, err := routerSpec(topo, edge, testNodes)
+	s, err := routerSpec(NewPlan(topo, testNodes), "edge")
 	require.NoError(t, err)
 	conf, err := s.Render()
 	require.NoError(t, err)
@@ -48,13 +49,70 @@ func TestRouterSpecsOfBuiltins(t *testing.T) {
 }
 
 var testNodes = []Node{
-	{Name: "cp", IPv4: netip.MustParseAddr("172.30.0.129")},
-	{Name: "w1", IPv4: netip.MustParseAddr("172.30.0.130"), Announces: true},
+	{Name: "peerlab-a1b2c3-control-plane", short: "control-plane", IPv4: netip.MustParseAddr("172.30.0.129")},
+	{Name: "peerlab-a1b2c3-worker", short: "worker", IPv4: netip.MustParseAddr("172.30.0.130"), Announces: true},
+	{Name: "peerlab-a1b2c3-worker2", short: "worker2", IPv4: netip.MustParseAddr("172.30.0.131"), Announces: true},
+}
+
+// A peer's node selector narrows the router's neighbors and the BGPPeer's
+// nodeSelectors to the selected nodes; the plan says the same to both.
+func TestPlanPeerNodeSelector(t *testing.T) {
+	topo := topologies.Reference()
+	for i := range topo.MetalLB.Peers {
+		topo.MetalLB.Peers[i].Nodes = []string{"worker2"}
+	}
+	topo = prepared(t, topo)
+	plan := NewPlan(topo, testNodes)
+	require.Len(t, plan.Peers, 4)
+	for _, name := range []string{"ebgp", "ibgp", "ebgp-mh", "ibgp-mh"} {
+		rp := plan.Routers[name]
+		require.Equal(t, []netip.Addr{netip.MustParseAddr("172.30.0.131")}, rp.NodeAddrs(), name)
+		s, err := routerSpec(plan, name)
+		require.NoError(t, err)
+		require.Len(t, s.Neighbors, 1, name)
+		require.Equal(t, topologies.ReferencePassword, s.PeerGroups[0].Password, name)
+	}
+	require.True(t, plan.Routers["ibgp"].IBGP)
+	require.Empty(t, plan.SpeakerPeers("worker"))
+	require.Len(t, plan.SpeakerPeers("worker2"), 4)
+	objs, err := metallbObjects(plan)
+	require.NoError(t, err)
+	for _, o := range objs {
+		if o.GetKind() != "BGPPeer" {
+			continue
+		}
+		sel, _, _ := unstructured.NestedSlice(o.Object, "spec", "nodeSelectors")
+		require.Len(t, sel, 1, o.GetName())
+		require.Equal(t, topologies.ReferencePassword, o.Object["spec"].(map[string]any)["password"])
+	}
+}
+
+// Apply refuses what needs a new lab, naming every field, before touching
+// anything (no cluster is needed to get there).
+func TestApplyRefusesNewLabChanges(t *testing.T) {
+	lab, err := New(topologies.SingleHop())
+	require.NoError(t, err)
+	next := topologies.SingleHop()
+	next.Cluster.Workers = 3
+	next.Networks = append(next.Networks, topologies.Network{Name: "extra", IPv4: netip.MustParsePrefix("172.28.9.0/24"), IPv6: netip.MustParsePrefix("fd00:28:9::/64")})
+	next.Clients[0].IPv4 = netip.MustParseAddr("172.31.0.11")
+	_, err = lab.Apply(t.Context(), next)
+	var nl *NeedsNewLabError
+	require.ErrorAs(t, err, &nl)
+	require.ErrorContains(t, err, "cluster.workers: 2 -> 3")
+	require.ErrorContains(t, err, "networks")
+	require.ErrorContains(t, err, "clients")
+
+	bad := topologies.SingleHop()
+	bad.MetalLB.Advertisements = []topologies.BGPAdvertisement{{Pools: []string{"nope"}}}
+	_, err = lab.Apply(t.Context(), bad)
+	require.ErrorContains(t, err, `unknown pool "nope"`)
 }
 
 func TestMetalLBResourcesOfSingleHop(t *testing.T) {
 	topo := prepared(t, topologies.SingleHop())
-	objs := metallbResources(topo)
+	objs, err := metallbObjects(NewPlan(topo, testNodes))
+	require.NoError(t, err)
 	kinds := map[string]int{}
 	for _, o := range objs {
 		kinds[o.GetKind()]++
@@ -71,7 +129,33 @@ func TestMetalLBResourcesOfSingleHop(t *testing.T) {
 		require.Equal(t, int64(64513), spec["peerASN"])
 		require.Equal(t, "fast", spec["bfdProfile"])
 		require.Equal(t, "5s", spec["connectTime"])
+		require.Equal(t, "edge-172-30-0-2", o.GetName())
+		require.Equal(t, "true", o.GetLabels()[LabelManaged])
 	}
+}
+
+// Well-known community names go to MetalLB as numbers (v0.16.1 parses no
+// names), and the advertisement's peers name the router's BGPPeers.
+func TestMetalLBAdvertisementFields(t *testing.T) {
+	topo := topologies.Reference()
+	topo.MetalLB.Advertisements = []topologies.BGPAdvertisement{{
+		Communities: []string{"no-advertise", "64512:7", "large:1:2:3"}, LocalPref: 50,
+		AggregationLength: 30, Nodes: []string{"worker"}, Peers: []string{"ibgp"},
+	}}
+	objs, err := metallbObjects(NewPlan(prepared(t, topo), testNodes))
+	require.NoError(t, err)
+	var ad *unstructured.Unstructured
+	for _, o := range objs {
+		if o.GetKind() == "BGPAdvertisement" {
+			ad = o
+		}
+	}
+	require.NotNil(t, ad)
+	spec := ad.Object["spec"].(map[string]any)
+	require.Equal(t, []any{"65535:65282", "64512:7", "large:1:2:3"}, spec["communities"])
+	require.Equal(t, []any{"ibgp-172-30-0-3"}, spec["peers"])
+	require.Equal(t, int64(30), spec["aggregationLength"])
+	require.Equal(t, int64(50), spec["localPref"])
 }
 
 func TestKindConfigSkipsCoreDNS(t *testing.T) {

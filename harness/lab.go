@@ -271,12 +271,12 @@ func (l *Lab) upCluster(ctx context.Context) error {
 }
 
 func (l *Lab) upRouters(ctx context.Context) error {
-	nodes, err := l.cluster.nodeInfo(ctx)
+	plan, err := l.Plan(ctx)
 	if err != nil {
 		return err
 	}
 	for _, r := range l.topo.Routers {
-		spec, err := routerSpec(l.topo, r, nodes)
+		spec, err := routerSpec(plan, r.Name)
 		if err != nil {
 			return err
 		}
@@ -346,7 +346,15 @@ func (l *Lab) upMetalLB(ctx context.Context) error {
 	if err := waitMetalLBReady(ctx, l.cluster.client); err != nil {
 		return err
 	}
-	return applyMetalLBResources(ctx, a, metallbResources(l.topo))
+	plan, err := l.Plan(ctx)
+	if err != nil {
+		return err
+	}
+	objs, err = metallbObjects(plan)
+	if err != nil {
+		return err
+	}
+	return applyMetalLBResources(ctx, a, objs)
 }
 
 // Down removes everything the lab made (also what a crashed run left): the

@@ -20,12 +20,13 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
+	"k8s.io/utils/ptr"
 
 	"github.com/peerlab/peerlab/images"
 	"github.com/peerlab/peerlab/internal/wait"
-	"github.com/peerlab/peerlab/topologies"
 )
 
 // MetalLBNamespace is where MetalLB's manifest installs it.
@@ -179,7 +180,7 @@ func (a *applier) applyAll(ctx context.Context, objs []*unstructured.Unstructure
 	}
 	crdGVR := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 	for _, o := range crds {
-		err := wait.Until(ctx, time.Minute, 500*time.Millisecond, func() error {
+		err := wait.Until(ctx, time.Minute, 500*time.Millisecond, func(ctx context.Context) error {
 			got, err := a.dyn.Resource(crdGVR).Get(ctx, o.GetName(), metav1.GetOptions{})
 			if err != nil {
 				return err
@@ -206,86 +207,12 @@ func (a *applier) applyAll(ctx context.Context, objs []*unstructured.Unstructure
 	return nil
 }
 
-// metallbResources renders the topology's MetalLB intent as MetalLB objects.
-func metallbResources(t topologies.Topology) []*unstructured.Unstructured {
-	m := t.MetalLB
-	obj := func(version, kind, name string, spec map[string]any) *unstructured.Unstructured {
-		return &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "metallb.io/" + version,
-			"kind":       kind,
-			"metadata":   map[string]any{"name": name, "namespace": MetalLBNamespace},
-			"spec":       spec,
-		}}
-	}
-	var out []*unstructured.Unstructured
-	for _, p := range m.Pools {
-		out = append(out, obj("v1beta1", "IPAddressPool", p.Name, map[string]any{"addresses": toAny(p.Addresses)}))
-	}
-	for _, b := range m.BFDProfiles {
-		spec := map[string]any{
-			"receiveInterval":  int64(b.ReceiveInterval),
-			"transmitInterval": int64(b.TransmitInterval),
-			"detectMultiplier": int64(b.DetectMultiplier),
-		}
-		if b.EchoMode {
-			spec["echoMode"] = true
-		}
-		if b.PassiveMode {
-			spec["passiveMode"] = true
-		}
-		out = append(out, obj("v1beta1", "BFDProfile", b.Name, spec))
-	}
-	for _, p := range m.Peers {
-		for _, addr := range []string{addrString(p.IPv4), addrString(p.IPv6)} {
-			if addr == "" {
-				continue
-			}
-			spec := map[string]any{
-				"myASN":       int64(m.ASN),
-				"peerASN":     int64(p.ASN),
-				"peerAddress": addr,
-			}
-			if p.EBGPMultiHop {
-				spec["ebgpMultiHop"] = true
-			}
-			if p.BFDProfile != "" {
-				spec["bfdProfile"] = p.BFDProfile
-			}
-			if p.ConnectTime != 0 {
-				spec["connectTime"] = p.ConnectTime.String()
-			}
-			if p.HoldTime != 0 {
-				spec["holdTime"] = p.HoldTime.String()
-			}
-			if p.KeepaliveTime != 0 {
-				spec["keepaliveTime"] = p.KeepaliveTime.String()
-			}
-			name := p.Router + "-" + strings.NewReplacer(".", "-", ":", "-").Replace(addr)
-			out = append(out, obj("v1beta2", "BGPPeer", strings.Trim(name, "-"), spec))
-		}
-	}
-	for i, a := range m.Advertisements {
-		spec := map[string]any{}
-		if len(a.Pools) > 0 {
-			spec["ipAddressPools"] = toAny(a.Pools)
-		}
-		if len(a.Communities) > 0 {
-			spec["communities"] = toAny(a.Communities)
-		}
-		if a.LocalPref != 0 {
-			spec["localPref"] = int64(a.LocalPref)
-		}
-		out = append(out, obj("v1beta1", "BGPAdvertisement", fmt.Sprintf("advertisement-%d", i), spec))
-	}
-	return out
-}
-
 // applyMetalLBResources applies the objects, retrying while MetalLB's
 // validating webhook is not answering yet (its certificate and endpoints
 // appear some seconds after the controller reports ready).
 func applyMetalLBResources(ctx context.Context, a *applier, objs []*unstructured.Unstructured) error {
 	for _, o := range objs {
-		err := wait.Until(ctx, 2*time.Minute, time.Second, func() error {
+		err := wait.Until(ctx, 2*time.Minute, time.Second, func(ctx context.Context) error {
 			err := a.apply(ctx, o)
 			if err != nil && (apierrors.IsInternalError(err) || strings.Contains(err.Error(), "webhook")) {
 				return err
@@ -308,4 +235,30 @@ func toAny(s []string) []any {
 		out[i] = v
 	}
 	return out
+}
+
+// waitMetalLBReady waits for the controller and every speaker.
+func waitMetalLBReady(ctx context.Context, cs kubernetes.Interface) error {
+	return wait.Until(ctx, 4*time.Minute, time.Second, func(ctx context.Context) error {
+		d, err := cs.AppsV1().Deployments(MetalLBNamespace).Get(ctx, "controller", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if d.Status.AvailableReplicas < 1 {
+			return fmt.Errorf("metallb controller: %d/%d available", d.Status.AvailableReplicas, ptr.Deref(d.Spec.Replicas, 1))
+		}
+		return daemonSetReady(ctx, cs, MetalLBNamespace, "speaker")
+	})
+}
+
+func daemonSetReady(ctx context.Context, cs kubernetes.Interface, ns, name string) error {
+	ds, err := cs.AppsV1().DaemonSets(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	st := ds.Status
+	if st.DesiredNumberScheduled == 0 || st.NumberReady < st.DesiredNumberScheduled || st.UpdatedNumberScheduled < st.DesiredNumberScheduled {
+		return fmt.Errorf("daemonset %s/%s: %d of %d ready, %d updated", ns, name, st.NumberReady, st.DesiredNumberScheduled, st.UpdatedNumberScheduled)
+	}
+	return nil
 }

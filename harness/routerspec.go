@@ -12,13 +12,20 @@ import (
 // nodesPeerGroup is the peer group a router uses for the cluster's nodes.
 const nodesPeerGroup = "nodes"
 
-// routerSpec turns a topology router into FRR configuration. A router that
-// peers with the nodes names each node as a neighbor of one peer group
-// (routers start after the cluster, so the addresses are known). A listen
-// range would be simpler but deadlocks with BFD: the router creates the BFD
-// session of a dynamic neighbor only once BGP is up, and the speaker's FRR
-// holds BGP in Idle while its BFD session is down.
-func routerSpec(t topologies.Topology, r topologies.Router, nodes []Node) (routers.Spec, error) {
+// routerSpec turns a topology router into FRR configuration, from the
+// lab's plan. A router that peers with the nodes names each node a MetalLB
+// peer of it selects as a neighbor of one peer group (routers start after
+// the cluster, so the addresses are known). A listen range would be simpler
+// but deadlocks with BFD: the router creates the BFD session of a dynamic
+// neighbor only once BGP is up, and the speaker's FRR holds BGP in Idle
+// while its BFD session is down.
+func routerSpec(p *Plan, name string) (routers.Spec, error) {
+	t := p.Topology
+	rp, ok := p.Routers[name]
+	if !ok {
+		return routers.Spec{}, fmt.Errorf("no router %q in the topology", name)
+	}
+	r := rp.Router
 	fams := t.Cluster.IPFamily.Families()
 	var afs []routers.AddressFamily
 	for _, f := range fams {
@@ -39,50 +46,42 @@ func routerSpec(t topologies.Topology, r topologies.Router, nodes []Node) (route
 	for _, rt := range r.Routes {
 		s.StaticRoutes = append(s.StaticRoutes, routers.StaticRoute{Prefix: rt.Prefix, NextHop: rt.Via})
 	}
-	for i, p := range r.Peers {
+	for i, peer := range r.Peers {
 		switch {
-		case p.Nodes:
-			if len(nodes) == 0 {
-				return s, fmt.Errorf("router %s peers with the nodes, but the cluster has no nodes yet", r.Name)
-			}
+		case peer.Nodes:
 			pg := routers.PeerGroup{Name: nodesPeerGroup, PeerSettings: routers.PeerSettings{
-				RemoteASN:       p.ASN,
+				RemoteASN:       peer.ASN,
 				Description:     "cluster nodes (MetalLB speakers)",
 				ConnectRetry:    routers.DefaultConnectRetry,
 				AddressFamilies: afs,
+				Password:        peer.Password,
 			}}
-			if p.MultiHop {
+			pg.Hold, pg.Keepalive = bgpTimers(peer)
+			if peer.MultiHop && !rp.IBGP {
 				pg.EBGPMultihop = 255
 			}
-			if p.BFD {
-				prof, err := nodesBFDProfile(t, r)
-				if err != nil {
-					return s, err
-				}
-				s.BFDProfiles = append(s.BFDProfiles, prof)
+			if b := rp.BFD; peer.BFD && b != nil {
+				s.BFDProfiles = append(s.BFDProfiles, routers.BFDProfile{
+					Name:             "nodes-" + b.Name,
+					DetectMultiplier: int(b.DetectMultiplier),
+					ReceiveInterval:  time.Duration(b.ReceiveInterval) * time.Millisecond,
+					TransmitInterval: time.Duration(b.TransmitInterval) * time.Millisecond,
+				})
 				pg.BFD = true
-				pg.BFDProfile = prof.Name
+				pg.BFDProfile = "nodes-" + b.Name
 			}
 			s.PeerGroups = append(s.PeerGroups, pg)
-			for _, n := range nodes {
-				for _, f := range fams {
-					addr := n.IPv4
-					if f == topologies.IPv6 {
-						addr = n.IPv6
-					}
-					if addr.IsValid() {
-						s.Neighbors = append(s.Neighbors, routers.Neighbor{Address: addr, PeerGroup: nodesPeerGroup})
-					}
-				}
+			for _, ns := range rp.NodeSessions {
+				s.Neighbors = append(s.Neighbors, routers.Neighbor{Address: ns.Addr, PeerGroup: nodesPeerGroup})
 			}
-		case p.Router != "":
-			q, ok := t.Router(p.Router)
+		case peer.Router != "":
+			q, ok := t.Router(peer.Router)
 			if !ok {
-				return s, fmt.Errorf("router %s: peers[%d]: unknown router %q", r.Name, i, p.Router)
+				return s, fmt.Errorf("router %s: peers[%d]: unknown router %q", r.Name, i, peer.Router)
 			}
-			att, ok := q.Interface(p.Network)
+			att, ok := q.Interface(peer.Network)
 			if !ok {
-				return s, fmt.Errorf("router %s: peers[%d]: router %s is not on network %q", r.Name, i, q.Name, p.Network)
+				return s, fmt.Errorf("router %s: peers[%d]: router %s is not on network %q", r.Name, i, q.Name, peer.Network)
 			}
 			for _, f := range fams {
 				addr := att.Addr(f)
@@ -94,38 +93,33 @@ func routerSpec(t topologies.Topology, r topologies.Router, nodes []Node) (route
 					af = routers.IPv6Unicast
 				}
 				s.Neighbors = append(s.Neighbors, routers.Neighbor{Address: addr, PeerSettings: routers.PeerSettings{
-					RemoteASN:         p.ASN,
+					RemoteASN:         peer.ASN,
 					Description:       "router " + q.Name,
 					ConnectRetry:      routers.DefaultConnectRetry,
 					AddressFamilies:   []routers.AddressFamily{af},
-					AddPathTxAllPaths: p.AddPathAll,
+					AddPathTxAllPaths: peer.AddPathAll,
+					Password:          peer.Password,
 				}})
+				n := &s.Neighbors[len(s.Neighbors)-1]
+				n.Hold, n.Keepalive = bgpTimers(peer)
 			}
 		}
 	}
 	return s, nil
 }
 
-// nodesBFDProfile gives the router's side of the nodes' BFD sessions the
-// timers of the BFD profile MetalLB uses towards this router, so both ends
-// negotiate the same detection time.
-func nodesBFDProfile(t topologies.Topology, r topologies.Router) (routers.BFDProfile, error) {
-	for _, p := range t.MetalLB.Peers {
-		if p.Router != r.Name || p.BFDProfile == "" {
-			continue
-		}
-		for _, b := range t.MetalLB.BFDProfiles {
-			if b.Name == p.BFDProfile {
-				return routers.BFDProfile{
-					Name:             "nodes-" + b.Name,
-					DetectMultiplier: int(b.DetectMultiplier),
-					ReceiveInterval:  time.Duration(b.ReceiveInterval) * time.Millisecond,
-					TransmitInterval: time.Duration(b.TransmitInterval) * time.Millisecond,
-				}, nil
-			}
-		}
+// bgpTimers completes a peer's timers the way FRR wants them (both or
+// neither): a lone hold time gets a third of it as keepalive, a lone
+// keepalive three times it as hold time.
+func bgpTimers(p topologies.Peer) (hold, keepalive time.Duration) {
+	hold, keepalive = p.HoldTime.Std(), p.KeepaliveTime.Std()
+	switch {
+	case hold > 0 && keepalive == 0:
+		keepalive = (hold / 3).Truncate(time.Second)
+	case keepalive > 0 && hold == 0:
+		hold = 3 * keepalive
 	}
-	return routers.BFDProfile{}, fmt.Errorf("router %s peers with the nodes with BFD, but no MetalLB peer of it names a BFD profile", r.Name)
+	return hold, keepalive
 }
 
 func addrString(a netip.Addr) string {

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/peerlab/peerlab/internal/wait"
 )
 
 // The images kubeadm v1.34.10 asks for (`kubeadm config images list`). The
@@ -543,7 +545,10 @@ func assembleNode(ctx context.Context, kube string, inner []innerImage, hash str
 	if err := exec(nil, "sh", "-c", "chown -R root:root /kind /usr/bin/kubeadm /usr/bin/kubelet /usr/bin/kubectl && nohup containerd >/var/log/containerd-build.log 2>&1 &"); err != nil {
 		return "", err
 	}
-	if err := pollCmd(ctx, 30*time.Second, "docker", "exec", name, "ctr", "version"); err != nil {
+	if err := wait.Until(ctx, 30*time.Second, 200*time.Millisecond, func(ctx context.Context) error {
+		_, err := run(ctx, nil, nil, "", "docker", "exec", name, "ctr", "version")
+		return err
+	}); err != nil {
 		return "", fmt.Errorf("containerd in the build container did not start: %w", err)
 	}
 	// One docker save of all inner images, streamed into containerd.
@@ -601,23 +606,4 @@ func assembleNode(ctx context.Context, kube string, inner []innerImage, hash str
 		return "", err
 	}
 	return strings.TrimSpace(string(out)), nil
-}
-
-// pollCmd runs a command until it succeeds or the timeout passes.
-func pollCmd(ctx context.Context, timeout time.Duration, name string, args ...string) error {
-	deadline := time.Now().Add(timeout)
-	var last error
-	for {
-		if _, last = run(ctx, nil, nil, "", name, args...); last == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return last
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
 }

@@ -21,6 +21,7 @@ import (
 	tclog "github.com/testcontainers/testcontainers-go/log"
 
 	"github.com/peerlab/peerlab/images"
+	"github.com/peerlab/peerlab/internal/wait"
 )
 
 // DefaultImage is the FRR image routers start from unless WithImage says
@@ -306,7 +307,7 @@ func (f *FRR) waitReady(ctx context.Context) error {
 	if spec.ASN != 0 {
 		anchors = append(anchors, fmt.Sprintf("router bgp %d", spec.ASN))
 	}
-	err := poll(ctx, f.pollEvery, func(ctx context.Context) error {
+	err := wait.Until(ctx, 0, f.pollEvery, func(ctx context.Context) error {
 		running, err := f.RunningConfig(ctx)
 		if err != nil {
 			return err

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/peerlab/peerlab/internal/wait"
 )
 
 // fastBFD is the profile the lab uses everywhere: 300 ms x 3, about 0.9 s
@@ -382,10 +384,8 @@ func TestECMPFailover(t *testing.T) {
 		t.Fatal(err)
 	}
 	paused := time.Now()
-	ctxDetect, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
 	var bfdDown time.Duration
-	err := poll(ctxDetect, 20*time.Millisecond, func(ctx context.Context) error {
+	err := wait.Until(ctx, 30*time.Second, 20*time.Millisecond, func(ctx context.Context) error {
 		if bfdDown == 0 && edge.Verify(ctx, BFDPeersDown(aAddr)) == nil {
 			bfdDown = time.Since(paused)
 		}
@@ -428,6 +428,169 @@ func TestECMPFailover(t *testing.T) {
 	t.Logf("measured: both next hops back %s after unpause", recovery.Round(time.Millisecond))
 }
 
+// TestBGPAttributes: r1 originates prefixes and tags them on the way out
+// (standard communities with no-export, a large community, local
+// preference and MED) towards an iBGP peer r2 and an eBGP peer r3, in IPv4
+// and IPv6; r2 and r1 both originate an anycast prefix that r3 learns over
+// two eBGP sessions (ECMP). r1's session to r3 has a password and short
+// timers that r3 does not configure. It checks BGPRoutes, BGPRoute,
+// the negotiated timers and BFDCounters live, and captures their output
+// for the parser tests.
+func TestBGPAttributes(t *testing.T) {
+	lab := newLab(t)
+	n := lab.network("attr", true)
+	r1a4, r1a6, r2a4, r2a6, r3a4, r3a6 := n.ip4(2), n.ip6(2), n.ip4(3), n.ip6(3), n.ip4(4), n.ip6(4)
+	tagged4, tagged6, anycast := prefix("172.28.251.1/32"), prefix("fd00:28:fb::1/128"), prefix("172.28.251.100/32")
+
+	// Only the tagged prefixes get attributes: the anycast prefix leaves r1
+	// as it leaves r2, so that r3's two paths to it tie (ECMP). no-export
+	// keeps r2 from passing tagged4 on to r3; local-preference reaches r2
+	// only (it is not sent over eBGP).
+	tag := RouteMapSet{
+		Communities: []string{"64512:100", "64512:200", "no-export"}, LargeCommunities: []string{"65001:100:1"},
+		LocalPreference: Uint32(200), Metric: Uint32(50),
+	}
+	prefixLists := []PrefixList{
+		{Name: "tagged4", Entries: []PrefixListEntry{{Action: Permit, Prefix: tagged4}}},
+		{Name: "tagged6", Entries: []PrefixListEntry{{Action: Permit, Prefix: tagged6}}},
+	}
+	routeMaps := []RouteMap{{Name: "tag", Entries: []RouteMapEntry{
+		{Action: Permit, Match: RouteMapMatch{PrefixList: "tagged4"}, Set: tag},
+		{Action: Permit, Match: RouteMapMatch{PrefixList: "tagged6"}, Set: tag},
+		{Action: Permit},
+	}}}
+	peer := func(a netip.Addr, asn uint32, s PeerSettings) Neighbor {
+		s.RemoteASN, s.BFD, s.BFDProfile = asn, true, "fast"
+		return Neighbor{Address: a, PeerSettings: s}
+	}
+	const password = "s3cret"
+	rs := lab.start(map[string]Spec{
+		"r1": {
+			Hostname: "r1", ASN: 65001, RouterID: r1a4, BFDProfiles: []BFDProfile{fastBFD},
+			PrefixLists: prefixLists, RouteMaps: routeMaps,
+			Neighbors: []Neighbor{
+				peer(r2a4, 65001, PeerSettings{RouteMapOut: "tag"}),
+				peer(r2a6, 65001, PeerSettings{RouteMapOut: "tag"}),
+				peer(r3a4, 65003, PeerSettings{RouteMapOut: "tag", Password: password, Keepalive: 3 * time.Second, Hold: 9 * time.Second}),
+				peer(r3a6, 65003, PeerSettings{RouteMapOut: "tag"}),
+			},
+			Originate: []netip.Prefix{tagged4, tagged6, anycast},
+		},
+		"r2": {
+			Hostname: "r2", ASN: 65001, RouterID: r2a4, BFDProfiles: []BFDProfile{fastBFD},
+			Neighbors: []Neighbor{
+				peer(r1a4, 65001, PeerSettings{}), peer(r1a6, 65001, PeerSettings{}), peer(r3a4, 65003, PeerSettings{}),
+			},
+			Originate: []netip.Prefix{anycast},
+		},
+		"r3": {
+			Hostname: "r3", ASN: 65003, RouterID: r3a4, BFDProfiles: []BFDProfile{fastBFD}, MaximumPaths: 8,
+			Neighbors: []Neighbor{
+				peer(r1a4, 65001, PeerSettings{Password: password}), peer(r1a6, 65001, PeerSettings{}), peer(r2a4, 65001, PeerSettings{}),
+			},
+		},
+	}, map[string][]Option{"r1": {on(n, 2)}, "r2": {on(n, 3)}, "r3": {on(n, 4)}})
+	r1, r2, r3 := rs["r1"], rs["r2"], rs["r3"]
+
+	// bgpPaths holds when bgpd has at least min paths for p, min of them in
+	// use (best or multipath).
+	bgpPaths := func(p netip.Prefix, min int) Check {
+		return func(ctx context.Context, q *Querier) error {
+			r, err := q.BGPRoute(ctx, p)
+			if err != nil {
+				return err
+			}
+			if len(r.Paths) < min || len(r.NextHops()) < min {
+				return fmt.Errorf("bgp %s: %d paths, in use via %v; want %d in use", p, len(r.Paths), r.NextHops(), min)
+			}
+			return nil
+		}
+	}
+	await(t, r3.Querier, 60*time.Second, "r3 sessions", NeighborsEstablished(r1a4, r1a6, r2a4))
+	await(t, r2.Querier, 30*time.Second, "r2 sessions", NeighborsEstablished(r1a4, r1a6, r3a4))
+	await(t, r1.Querier, 30*time.Second, "r1 BFD", BFDPeersUp(r2a4, r2a6, r3a4, r3a6))
+	await(t, r3.Querier, 30*time.Second, "routes on r3",
+		bgpPaths(tagged4, 1), bgpPaths(tagged6, 1), bgpPaths(anycast, 2), RouteNextHops(anycast, r1a4, r2a4))
+	await(t, r2.Querier, 30*time.Second, "routes on r2", bgpPaths(tagged4, 1), bgpPaths(tagged6, 1))
+	capture(t, r3, "bgp-routes-ipv4-ebgp.json", vtyshCmd("show bgp ipv4 unicast json detail")...)
+	capture(t, r3, "bgp-routes-ipv6-ebgp.json", vtyshCmd("show bgp ipv6 unicast json detail")...)
+	capture(t, r3, "bgp-route-ipv4-ecmp.json", vtyshCmd("show bgp ipv4 unicast "+anycast.String()+" json")...)
+	capture(t, r3, "bgp-route-ipv4-absent.json", vtyshCmd("show bgp ipv4 unicast 172.28.254.254/32 json")...)
+	capture(t, r3, "bgp-neighbors-timers.json", vtyshCmd("show bgp neighbors json")...)
+	capture(t, r2, "bgp-routes-ipv4-ibgp.json", vtyshCmd("show bgp ipv4 unicast json detail")...)
+	capture(t, r2, "bgp-routes-ipv6-ibgp.json", vtyshCmd("show bgp ipv6 unicast json detail")...)
+	capture(t, r2, "bgp-route-ipv6-ibgp.json", vtyshCmd("show bgp ipv6 unicast "+tagged6.String()+" json")...)
+	capture(t, r1, "bfd-counters.json", vtyshCmd("show bfd peers counters json")...)
+
+	ctx := t.Context()
+	wantCommunities := []string{"64512:100", "64512:200", "no-export"}
+	// r3 (eBGP): communities and MED arrive, local preference does not.
+	routes, err := r3.BGPRoutes(ctx, IPv4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(routes) != 2 || routes[0].Prefix != tagged4 || routes[1].Prefix != anycast {
+		t.Fatalf("r3's IPv4 table %+v, want %s and %s", routes, tagged4, anycast)
+	}
+	// no-export: r2 got tagged4 from r1 but did not pass it on to r3.
+	if ps := routes[0].Paths; len(ps) != 1 || ps[0].Peer != r1a4 || !slices.Equal(ps[0].Communities, wantCommunities) ||
+		!slices.Equal(ps[0].LargeCommunities, []string{"65001:100:1"}) || ps[0].HasLocalPref || ps[0].MED != 50 ||
+		ps[0].ASPath != "65001" || ps[0].PeerType != "external" {
+		t.Errorf("r3's paths to %s: %+v, want one from r1 with the communities, MED 50 and no local preference", tagged4, ps)
+	}
+	if nhs := routes[1].NextHops(); !slices.Equal(nhs, []netip.Addr{r1a4, r2a4}) {
+		t.Errorf("r3's next hops to %s: %v, want r1 and r2 (ECMP)", anycast, nhs)
+	}
+	r6, err := r3.BGPRoute(ctx, tagged6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if best, ok := r6.Best(); !ok || best.NextHop != r1a6 || !best.LinkLocalNextHop.IsLinkLocalUnicast() || !best.HasCommunity("no-export") {
+		t.Errorf("r3's %s: %+v, want a best path via %s with a link-local next hop and no-export", tagged6, r6, r1a6)
+	}
+	// r2 (iBGP): local preference 200 arrives with the communities.
+	r2t, err := r2.BGPRoute(ctx, tagged4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if best, ok := r2t.Best(); !ok || !best.HasLocalPref || best.LocalPref != 200 || best.PeerType != "internal" ||
+		!best.HasLargeCommunity("65001:100:1") || best.ASPath != "" {
+		t.Errorf("r2's %s: %+v, want an iBGP path with local preference 200", tagged4, r2t)
+	}
+	absent, err := r3.BGPRoute(ctx, prefix("172.28.254.254/32"))
+	if err != nil || len(absent.Paths) != 0 {
+		t.Errorf("absent prefix: %+v, %v", absent, err)
+	}
+
+	// Timers: r3 configures none, so it runs with r1's 9 s hold time.
+	ns, err := r3.Neighbors(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, nb := range ns {
+		want := [5]any{180 * time.Second, 60 * time.Second, 180 * time.Second, 60 * time.Second, false}
+		if nb.Address == r1a4 {
+			want = [5]any{9 * time.Second, 3 * time.Second, 180 * time.Second, 60 * time.Second, true}
+		}
+		if got := [5]any{nb.HoldTime, nb.KeepaliveTime, nb.ConfiguredHoldTime, nb.ConfiguredKeepaliveTime, nb.PasswordConfigured}; got != want {
+			t.Errorf("r3's neighbor %s: hold, keepalive, configured hold, keepalive, password %v, want %v", nb.Address, got, want)
+		}
+	}
+
+	counters, err := r1.BFDCounters(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(counters) != 4 {
+		t.Errorf("r1's BFD counters: %+v, want 4 sessions", counters)
+	}
+	for _, c := range counters {
+		if c.SessionUp < 1 || c.SessionDown != 0 || c.ControlPacketsIn == 0 || c.ControlPacketsOut == 0 {
+			t.Errorf("r1's BFD counters for %s: %+v, want one session up and packets both ways", c.Peer, c)
+		}
+	}
+}
+
 // serveHTTP puts addr on the router's loopback and serves body on
 // addr:8080 with Python's http.server, then waits until it answers locally.
 // socketserver.TCPServer is used rather than `python3 -m http.server`, whose
@@ -438,9 +601,7 @@ func serveHTTP(t *testing.T, r *FRR, addr netip.Addr, body string) {
 		"socketserver.TCPServer(('%s', 8080), http.server.SimpleHTTPRequestHandler).serve_forever()", addr)
 	sh(t, r, fmt.Sprintf("ip addr add %s/32 dev lo && mkdir -p /tmp/www && echo %s > /tmp/www/index.html && "+
 		"(nohup python3 -c \"%s\" >/tmp/http.log 2>&1 &)", addr, body, server))
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	err := poll(ctx, 100*time.Millisecond, func(ctx context.Context) error {
+	err := wait.Until(t.Context(), 30*time.Second, 100*time.Millisecond, func(ctx context.Context) error {
 		out, _, err := r.Exec(ctx, []string{"curl", "-s", "--max-time", "1", fmt.Sprintf("http://%s:8080/", addr)})
 		if err == nil && strings.TrimSpace(string(out)) != body {
 			err = fmt.Errorf("answered %q, want %q", out, body)
@@ -493,6 +654,7 @@ func TestApplyComplexSpec(t *testing.T) {
 		"profile slow",
 		"route-map from-nodes permit 10",
 		"set local-preference 200",
+		"set large-community 4200000001:200:1 additive",
 		"ip prefix-list services seq 5 permit 172.28.200.0/24 ge 32 le 32",
 		"bgp community-list standard gold seq 5 permit 64512:100 no-export",
 		"ip route 10.96.0.0/16 blackhole",

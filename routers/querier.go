@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/peerlab/peerlab/internal/wait"
 )
 
 // Querier asks a router about its state through an Executor and returns
@@ -180,31 +182,7 @@ func (q *Querier) Verify(ctx context.Context, checks ...Check) error {
 // Await runs the checks every interval until they all hold or ctx ends; it
 // then returns the last failure seen, so a timeout says what was still wrong.
 func (q *Querier) Await(ctx context.Context, every time.Duration, checks ...Check) error {
-	return poll(ctx, every, func(ctx context.Context) error { return q.Verify(ctx, checks...) })
-}
-
-// poll calls fn every interval until it returns nil or ctx ends. On timeout
-// it returns ctx's error wrapped around fn's last meaningful error (a failure
-// caused by the deadline itself says nothing about the router).
-func poll(ctx context.Context, every time.Duration, fn func(context.Context) error) error {
-	start := time.Now()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	var last error
-	for {
-		err := fn(ctx)
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() == nil || last == nil {
-			last = err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("still failing after %s (%v): %w", time.Since(start).Round(time.Millisecond), context.Cause(ctx), last)
-		case <-t.C:
-		}
-	}
+	return wait.Until(ctx, 0, every, func(ctx context.Context) error { return q.Verify(ctx, checks...) })
 }
 
 // decodeJSON is json.Unmarshal with the input's start in the error, since

@@ -200,6 +200,13 @@ func (e RouteMapEntry) lines(prefixListKind map[string]string) []string {
 		}
 		l = append(l, line)
 	}
+	if len(e.Set.LargeCommunities) > 0 {
+		line := "set large-community " + strings.Join(e.Set.LargeCommunities, " ")
+		if e.Set.LargeCommunitiesAdditive {
+			line += " additive"
+		}
+		l = append(l, line)
+	}
 	if len(e.Set.ASPathPrepend) > 0 {
 		asns := make([]string, len(e.Set.ASPathPrepend))
 		for i, a := range e.Set.ASPathPrepend {

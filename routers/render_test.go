@@ -108,6 +108,7 @@ func goldenSpecs() map[string]Spec {
 					Action: Permit,
 					Set: RouteMapSet{
 						Communities: []string{"64512:200"}, CommunitiesAdditive: true, ASPathPrepend: []uint32{4200000001, 4200000001},
+						LargeCommunities: []string{"4200000001:200:1"}, LargeCommunitiesAdditive: true,
 					},
 				}}},
 			},

@@ -288,6 +288,11 @@ type RouteMapSet struct {
 	// CommunitiesAdditive is set.
 	Communities         []string
 	CommunitiesAdditive bool
+	// LargeCommunities (RFC 8092, "GA:LD1:LD2" with each part 0-4294967295)
+	// replace the route's large communities, or are added to them when
+	// LargeCommunitiesAdditive is set.
+	LargeCommunities         []string
+	LargeCommunitiesAdditive bool
 	// ASPathPrepend prepends these AS numbers.
 	ASPathPrepend []uint32
 	// IPv6NextHopPreferGlobal installs a received IPv6 route through the

@@ -67,6 +67,22 @@ type BGPNeighbor struct {
 	Families map[AddressFamily]FamilyCounters
 	// BFD is nil when BFD is not configured for the neighbor.
 	BFD *NeighborBFD
+	// HoldTime and KeepaliveTime are the BGP timers in use
+	// ("bgpTimerHoldTimeMsecs", "bgpTimerKeepAliveIntervalMsecs"): once the
+	// session is Established, the hold time negotiated in the OPENs (the
+	// lower of the two sides') and the keepalive interval derived from it
+	// (the configured one, at most a third of the hold time). Before that
+	// FRR prints the configured values.
+	HoldTime, KeepaliveTime time.Duration
+	// ConfiguredHoldTime and ConfiguredKeepaliveTime are this side's
+	// configured timers (FRR's defaults 180 s and 60 s unless set).
+	ConfiguredHoldTime, ConfiguredKeepaliveTime time.Duration
+	// PasswordConfigured is set when a TCP MD5 password is configured for
+	// the session (directly or through its peer group): FRR prints
+	// "authenticationEnabled": 1 then, and nothing otherwise. It says
+	// nothing about whether the peer uses the same password (a mismatch
+	// keeps the session from connecting at all).
+	PasswordConfigured bool
 }
 
 // FamilyCounters are a session's prefix counters in one address family.
@@ -122,6 +138,11 @@ type rawNeighbor struct {
 	LastResetTimerMsecs    int64    `json:"lastResetTimerMsecs"`
 	LastNotificationReason string   `json:"lastNotificationReason"`
 	LastErrorCodeSubcode   string   `json:"lastErrorCodeSubcode"`
+	HoldMsecs              int64    `json:"bgpTimerHoldTimeMsecs"`
+	KeepaliveMsecs         int64    `json:"bgpTimerKeepAliveIntervalMsecs"`
+	CfgHoldMsecs           int64    `json:"bgpTimerConfiguredHoldTimeMsecs"`
+	CfgKeepaliveMsecs      int64    `json:"bgpTimerConfiguredKeepAliveIntervalMsecs"`
+	AuthEnabled            int      `json:"authenticationEnabled"`
 	ConnectionsEstablished int      `json:"connectionsEstablished"`
 	ConnectionsDropped     int      `json:"connectionsDropped"`
 	HostLocal              string   `json:"hostLocal"`
@@ -169,6 +190,10 @@ func parseNeighbors(b []byte) ([]BGPNeighbor, error) {
 			LocalPort: r.PortLocal, RemotePort: r.PortForeign,
 			Families: map[AddressFamily]FamilyCounters{},
 		}
+		ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
+		n.HoldTime, n.KeepaliveTime = ms(r.HoldMsecs), ms(r.KeepaliveMsecs)
+		n.ConfiguredHoldTime, n.ConfiguredKeepaliveTime = ms(r.CfgHoldMsecs), ms(r.CfgKeepaliveMsecs)
+		n.PasswordConfigured = r.AuthEnabled != 0
 		// FRR 10.3 and 10.7 mark a dynamic neighbor here only by the listen
 		// range it came through ("dynamicPeer" is a key of `show bgp
 		// summary json`); it is read too in case a version adds it.
@@ -243,6 +268,12 @@ type BFDPeer struct {
 	RemoteReceiveInterval     time.Duration
 	RemoteTransmitInterval    time.Duration
 	RemoteEchoReceiveInterval time.Duration
+	// DetectionTimeout is bfdd's own detection time for the session
+	// ("detection-timeout", FRR 10.7; zero on FRR 10.3, which does not
+	// print it): what DetectionTime computes while the session is up, and
+	// the slow-start value (3 s with the 1 s timers of a down session)
+	// while it is not.
+	DetectionTimeout time.Duration
 }
 
 // DetectionTime is how long the local side waits without packets before
@@ -278,6 +309,7 @@ type rawBFDPeer struct {
 	RemoteTransmitInterval    int64  `json:"remote-transmit-interval"`
 	RemoteEchoReceiveInterval int64  `json:"remote-echo-receive-interval"`
 	RemoteDetectMultiplier    int    `json:"remote-detect-multiplier"`
+	DetectionTimeout          int64  `json:"detection-timeout"`
 }
 
 func parseBFDPeers(b []byte) ([]BFDPeer, error) {
@@ -301,7 +333,7 @@ func parseBFDPeers(b []byte) ([]BFDPeer, error) {
 			TransmitInterval: ms(r.TransmitInterval), EchoReceiveInterval: ms(r.EchoReceiveInterval),
 			EchoTransmitInterval: ms(r.EchoTransmitInterval), RemoteDetectMultiplier: r.RemoteDetectMultiplier,
 			RemoteReceiveInterval: ms(r.RemoteReceiveInterval), RemoteTransmitInterval: ms(r.RemoteTransmitInterval),
-			RemoteEchoReceiveInterval: ms(r.RemoteEchoReceiveInterval),
+			RemoteEchoReceiveInterval: ms(r.RemoteEchoReceiveInterval), DetectionTimeout: ms(r.DetectionTimeout),
 		}
 		if a, err := netip.ParseAddr(r.Local); err == nil {
 			p.Local = a

@@ -37,6 +37,8 @@ var hostLabelPattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-
 
 var communityPattern = regexp.MustCompile(`^([0-9]{1,5}):([0-9]{1,5})$`)
 
+var largeCommunityPattern = regexp.MustCompile(`^([0-9]{1,10}):([0-9]{1,10}):([0-9]{1,10})$`)
+
 // wellKnownCommunities are the names FRR accepts in place of AA:NN.
 var wellKnownCommunities = map[string]bool{
 	"internet": true, "local-AS": true, "no-advertise": true, "no-export": true,
@@ -358,6 +360,14 @@ func (rm RouteMap) validate(v *validator, f string, prefixLists, communityLists 
 		if e.Set.CommunitiesAdditive && len(e.Set.Communities) == 0 {
 			v.add(ef+".Set.CommunitiesAdditive", "set without Communities to add")
 		}
+		for j, c := range e.Set.LargeCommunities {
+			if !validLargeCommunity(c) {
+				v.add(fmt.Sprintf("%s.Set.LargeCommunities[%d]", ef, j), "%q is not a large community (GA:LD1:LD2 with each part 0-4294967295)", c)
+			}
+		}
+		if e.Set.LargeCommunitiesAdditive && len(e.Set.LargeCommunities) == 0 {
+			v.add(ef+".Set.LargeCommunitiesAdditive", "set without LargeCommunities to add")
+		}
 		for j, asn := range e.Set.ASPathPrepend {
 			v.asn(fmt.Sprintf("%s.Set.ASPathPrepend[%d]", ef, j), asn)
 		}
@@ -522,6 +532,19 @@ func validCommunity(c string) bool {
 	}
 	for _, part := range m[1:] {
 		if n, err := strconv.Atoi(part); err != nil || n > 65535 {
+			return false
+		}
+	}
+	return true
+}
+
+func validLargeCommunity(c string) bool {
+	m := largeCommunityPattern.FindStringSubmatch(c)
+	if m == nil {
+		return false
+	}
+	for _, part := range m[1:] {
+		if _, err := strconv.ParseUint(part, 10, 32); err != nil {
 			return false
 		}
 	}

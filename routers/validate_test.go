@@ -209,6 +209,15 @@ func TestValidateRejects(t *testing.T) {
 		{"route-map additive without communities", func(s *Spec) {
 			s.RouteMaps[0].Entries[0].Set.CommunitiesAdditive = true
 		}, "RouteMaps[0].Entries[0].Set.CommunitiesAdditive", "without Communities"},
+		{"route-map bad large community", func(s *Spec) {
+			s.RouteMaps[0].Entries[0].Set.LargeCommunities = []string{"64512:1"}
+		}, "RouteMaps[0].Entries[0].Set.LargeCommunities[0]", "not a large community"},
+		{"route-map large community out of range", func(s *Spec) {
+			s.RouteMaps[0].Entries[0].Set.LargeCommunities = []string{"4294967296:1:1"}
+		}, "RouteMaps[0].Entries[0].Set.LargeCommunities[0]", "not a large community"},
+		{"route-map additive without large communities", func(s *Spec) {
+			s.RouteMaps[0].Entries[0].Set.LargeCommunitiesAdditive = true
+		}, "RouteMaps[0].Entries[0].Set.LargeCommunitiesAdditive", "without LargeCommunities"},
 		{"route-map prepend reserved", func(s *Spec) {
 			s.RouteMaps[0].Entries[0].Set.ASPathPrepend = []uint32{0}
 		}, "RouteMaps[0].Entries[0].Set.ASPathPrepend[0]", "reserved"},

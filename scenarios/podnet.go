@@ -54,7 +54,7 @@ func PodNetwork(ctx context.Context, lab *harness.Lab) error {
 			return err
 		}
 	}
-	err = wait.Until(ctx, 2*time.Minute, time.Second, func() error {
+	err = wait.Until(ctx, 2*time.Minute, time.Second, func(ctx context.Context) error {
 		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=" + probeLabel})
 		if err != nil {
 			return err
@@ -73,11 +73,13 @@ func PodNetwork(ctx context.Context, lab *harness.Lab) error {
 	if err != nil {
 		return fmt.Errorf("probe pods: %w", err)
 	}
-	backends, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=" + harness.BackendName})
+	// The first service's backends stand for every pod on the pod network.
+	service := lab.Topology().Services[0].Name
+	backends, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: harness.LabelService + "=" + service})
 	if err != nil {
 		return err
 	}
-	svc, err := cs.CoreV1().Services(ns).Get(ctx, harness.BackendName, metav1.GetOptions{})
+	svc, err := cs.CoreV1().Services(ns).Get(ctx, service, metav1.GetOptions{})
 	if err != nil {
 		return err
 	}
@@ -108,7 +110,7 @@ func PodNetwork(ctx context.Context, lab *harness.Lab) error {
 		if err := get(fmt.Sprintf("http://%s/", hostPort(svc.Spec.ClusterIP, int(svc.Spec.Ports[0].Port)))); err != nil {
 			errs = append(errs, fmt.Errorf("ClusterIP: %w", err))
 		}
-		name := fmt.Sprintf("%s.%s.svc.cluster.local", harness.BackendName, ns)
+		name := fmt.Sprintf("%s.%s.svc.cluster.local", service, ns)
 		out, stderr, err := e.Exec(ctx, []string{"getent", "hosts", name})
 		if err != nil || !strings.Contains(string(out), svc.Spec.ClusterIP) {
 			errs = append(errs, fmt.Errorf("from node %s: DNS %s: got %q (%v %s), want %s", n.Name, name, strings.TrimSpace(string(out)), err, strings.TrimSpace(string(stderr)), svc.Spec.ClusterIP))

@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -20,10 +22,13 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"images": {"build, list or verify the lab's container images", runImages},
-		"up":     {"bring up a lab (default topology single-hop) and leave it running", runUp},
-		"status": {"show a lab's BGP sessions, BFD peers and service routes", runStatus},
-		"down":   {"remove a lab (or --all labs)", runDown},
+		"images":    {"build, list or verify the lab's container images", runImages},
+		"up":        {"bring up a lab (default topology single-hop) and leave it running", runUp},
+		"status":    {"show a lab's BGP sessions, BFD peers and service routes", runStatus},
+		"down":      {"remove a lab (or --all labs)", runDown},
+		"apply":     {"reconfigure a running lab to a topology file", runApply},
+		"scenarios": {"list the scenario catalog", runScenarios},
+		"run":       {"run scenarios on a running lab", runRun},
 	}
 }
 
@@ -36,15 +41,19 @@ func usage() {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(os.Stderr, "  %-8s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintf(os.Stderr, "\nrun 'peerlab <command> -h' for a command's flags\n")
 }
 
 func main() {
-	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
+	if len(os.Args) < 2 {
 		usage()
 		os.Exit(2)
+	}
+	if os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
+		usage()
+		os.Exit(0)
 	}
 	cmd, ok := commands()[os.Args[1]]
 	if !ok {
@@ -56,6 +65,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := cmd.run(ctx, os.Args[2:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			// -h printed the usage: that is an answer, not a failure.
+			os.Exit(0)
+		}
 		fmt.Fprintf(os.Stderr, "peerlab %s: %v\n", os.Args[1], err)
 		os.Exit(1)
 	}

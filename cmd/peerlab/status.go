@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/peerlab/peerlab/harness"
 	"github.com/peerlab/peerlab/routers"
+	"github.com/peerlab/peerlab/topologies"
 )
 
 // runStatus: peerlab status [--lab ID] prints, per router, its BGP sessions,
@@ -29,11 +31,24 @@ func runStatus(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ips, err := lab.ServiceIPs(ctx)
-	if err != nil {
-		return fmt.Errorf("service IPs: %w", err)
+	var ips []netip.Addr
+	fmt.Printf("lab %s (%s)\n", lab.ID(), lab.Topology().Name)
+	for _, s := range lab.Topology().Services {
+		sips, err := lab.ServiceIPs(ctx, s.Name)
+		if err != nil {
+			return fmt.Errorf("service %s: %w", s.Name, err)
+		}
+		state := fmt.Sprint(sips)
+		if len(sips) == 0 {
+			evs, _ := lab.ServiceEvents(ctx, s.Name)
+			state = "pending"
+			if len(evs) > 0 {
+				state += ": " + evs[len(evs)-1]
+			}
+		}
+		fmt.Printf("  service %s:%d  %s\n", s.Name, s.Port, state)
+		ips = append(ips, sips...)
 	}
-	fmt.Printf("lab %s (%s), service IPs %v\n", lab.ID(), lab.Topology().Name, ips)
 	for _, r := range lab.Topology().Routers {
 		e, err := lab.Exec(r.Name)
 		if err != nil {
@@ -60,9 +75,20 @@ func runStatus(ctx context.Context, args []string) error {
 				fmt.Fprintf(w, "  %s\t%s\t%s/%s\t%d\t%v\n", p.Peer, p.Status, p.ReceiveInterval, p.TransmitInterval, p.DetectMultiplier, p.Multihop)
 			}
 		}
-		for _, ip := range ips {
-			prefix := netip.PrefixFrom(ip, ip.BitLen())
-			fmt.Fprintf(w, "  ROUTE %s\tRIB: %s\tkernel: %s\n", prefix, ribHops(ctx, q, prefix), kernelHops(ctx, q, prefix))
+		// Every BGP route in the pools' space, with the attributes the
+		// router received (what an advertisement change shows up as).
+		for _, f := range []routers.IPFamily{routers.IPv4, routers.IPv6} {
+			rs, err := q.BGPRoutes(ctx, f)
+			if err != nil {
+				fmt.Fprintf(w, "  ROUTES: %v\n", err)
+				continue
+			}
+			for _, rt := range rs {
+				if !inPools(lab.Topology(), rt.Prefix) {
+					continue
+				}
+				fmt.Fprintf(w, "  ROUTE %s\tRIB: %s\tkernel: %s\t%s\n", rt.Prefix, ribHops(ctx, q, rt.Prefix), kernelHops(ctx, q, rt.Prefix), attributes(rt))
+			}
 		}
 		w.Flush()
 	}
@@ -100,4 +126,40 @@ func kernelHops(ctx context.Context, q *routers.Querier, p netip.Prefix) string 
 		return "none"
 	}
 	return fmt.Sprint(hops)
+}
+
+// inPools: does the prefix lie in one of the topology's pools?
+func inPools(t topologies.Topology, p netip.Prefix) bool {
+	r := topologies.PrefixRange(p)
+	for _, pool := range t.MetalLB.Pools {
+		rs, _ := pool.Ranges()
+		for _, pr := range rs {
+			if pr.Overlaps(r) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// attributes shows a route's communities and local preference, as the
+// first valid path carries them.
+func attributes(r routers.BGPRoute) string {
+	for _, p := range r.Paths {
+		if !p.Valid {
+			continue
+		}
+		var parts []string
+		if len(p.Communities) > 0 {
+			parts = append(parts, "communities "+strings.Join(p.Communities, " "))
+		}
+		if len(p.LargeCommunities) > 0 {
+			parts = append(parts, "large "+strings.Join(p.LargeCommunities, " "))
+		}
+		if p.HasLocalPref {
+			parts = append(parts, fmt.Sprintf("localPref %d", p.LocalPref))
+		}
+		return strings.Join(parts, ", ")
+	}
+	return ""
 }

@@ -70,7 +70,6 @@ func runUp(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	ips, _ := lab.ServiceIPs(ctx)
 	fmt.Printf("\nlab %s (%s) is up in %s\n", lab.ID(), topo.Name, time.Since(start).Round(time.Second))
 	// Sessions take some seconds after MetalLB configures the speakers; say
 	// when the lab is green, or what is still wrong (the lab stays up).
@@ -85,8 +84,11 @@ func runUp(ctx context.Context, args []string) error {
 		fmt.Printf("  router:    docker exec -it %s vtysh   (%s, AS %d)\n", lab.ContainerName(r.Name), r.Name, r.ASN)
 	}
 	for _, c := range lab.Topology().Clients {
-		for _, ip := range ips {
-			fmt.Printf("  client:    docker exec %s curl -s http://%s/\n", lab.ContainerName(c.Name), hostPort(ip.String(), lab.ServicePort()))
+		for _, s := range lab.Topology().Services {
+			ips, _ := lab.ServiceIPs(ctx, s.Name)
+			for _, ip := range ips {
+				fmt.Printf("  client:    docker exec %s curl -s http://%s/\n", lab.ContainerName(c.Name), hostPort(ip.String(), s.Port))
+			}
 		}
 	}
 	fmt.Printf("  status:    peerlab status --lab %s\n", lab.ID())

@@ -20,13 +20,36 @@ func (p permanentError) Unwrap() error { return p.err }
 // Permanent marks err as final: Until returns it without retrying.
 func Permanent(err error) error { return permanentError{err} }
 
-// Until calls fn every interval until it returns nil, returns a Permanent
-// error, the context ends, or timeout passes. The returned error holds fn's
-// last error.
-func Until(ctx context.Context, timeout, interval time.Duration, fn func() error) error {
-	deadline := time.Now().Add(timeout)
+// Until calls fn until it returns nil, returns a Permanent error, timeout
+// passes or ctx ends. The first call is immediate, the next ones interval
+// after the previous call returned. A timeout of zero or less sets no
+// deadline of Until's own: only ctx bounds the wait.
+//
+// fn gets a context derived from ctx that carries the deadline (ctx's or
+// start+timeout, whichever is sooner), so a slow call is cut off too.
+//
+// A Permanent error is returned unwrapped, at once. On timeout or when ctx
+// ends, the error says how long Until waited and wraps fn's last error with
+// %w, so errors.Is and errors.As see through it. An error fn returned only
+// because the deadline cut it short does not replace an earlier, more
+// telling one. When ctx ended, its error (cause) is wrapped too; that is
+// all there is when ctx ended before any call of fn returned.
+func Until(ctx context.Context, timeout, interval time.Duration, fn func(ctx context.Context) error) error {
+	start := time.Now()
+	parent := ctx
+	if err := parent.Err(); err != nil {
+		return fmt.Errorf("gave up before the first attempt: %w", context.Cause(parent))
+	}
+	cctx := parent
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		cctx, cancel = context.WithTimeout(parent, timeout)
+		defer cancel()
+	}
+
+	var last error
 	for {
-		err := fn()
+		err := fn(cctx)
 		if err == nil {
 			return nil
 		}
@@ -34,13 +57,22 @@ func Until(ctx context.Context, timeout, interval time.Duration, fn func() error
 		if errors.As(err, &p) {
 			return p.err
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("still failing after %s: %w", timeout, err)
+		if cctx.Err() == nil || last == nil {
+			last = err
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w (last: %v)", ctx.Err(), err)
-		case <-time.After(interval):
+		if cctx.Err() == nil {
+			timer := time.NewTimer(interval)
+			select {
+			case <-cctx.Done():
+				timer.Stop()
+			case <-timer.C:
+				continue
+			}
 		}
+		if parent.Err() == nil {
+			// Our own timeout, not the caller's context.
+			return fmt.Errorf("still failing after %s: %w", timeout, last)
+		}
+		return fmt.Errorf("still failing after %s (%w): %w", time.Since(start).Round(time.Millisecond), context.Cause(parent), last)
 	}
 }

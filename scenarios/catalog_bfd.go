@@ -1,0 +1,107 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/peerlab/peerlab/harness"
+	"github.com/peerlab/peerlab/routers"
+	"github.com/peerlab/peerlab/topologies"
+)
+
+// bfdProfilesScenario: BFD profiles with their own intervals and
+// multiplier, echo mode and passive mode on single-hop sessions and a
+// minimum TTL on multi-hop ones, checked as the routers see the speakers'
+// side (their remote timers) and as the speakers run them.
+func bfdProfilesScenario() Scenario {
+	single := topologies.BFDProfile{Name: "single", ReceiveInterval: 200, TransmitInterval: 250, DetectMultiplier: 4, PassiveMode: true}
+	multi := topologies.BFDProfile{Name: "multi", ReceiveInterval: 400, TransmitInterval: 350, DetectMultiplier: 5, MinimumTTL: 250}
+	return one("bfd-profiles", "BFD intervals, multiplier, echo, passive and minimum TTL as the routers see the speakers", []Requirement{needsBFD}, Step{
+		Change: func(t *topologies.Topology) {
+			s := single
+			// Echo is single-hop and IPv4 only; MetalLB refuses it with IPv6.
+			if !t.Cluster.IPFamily.HasIPv6() {
+				s.EchoMode, s.EchoInterval = true, 100
+			}
+			t.MetalLB.BFDProfiles = []topologies.BFDProfile{s, multi}
+			for i := range t.MetalLB.Peers {
+				p := &t.MetalLB.Peers[i]
+				if p.BFDProfile == "" {
+					continue
+				}
+				if p.Network == t.Cluster.Network {
+					p.BFDProfile = "single"
+				} else {
+					p.BFDProfile = "multi"
+				}
+			}
+		},
+		Checks: []Check{BFDAsProfiled},
+	})
+}
+
+// BFDAsProfiled: each router's BFD peer for a node reports the speaker's
+// profile as its remote timers (receive, transmit, multiplier, echo
+// receive), and each speaker runs its profile's passive mode and minimum TTL.
+func BFDAsProfiled(ctx context.Context, lab *harness.Lab) error {
+	p, err := lab.Plan(ctx)
+	if err != nil {
+		return err
+	}
+	ms := func(v uint32) time.Duration { return time.Duration(v) * time.Millisecond }
+	errR := onRouters(ctx, lab, p, func(rp harness.RouterPlan) bool { return rp.BFD != nil && len(rp.NodeSessions) > 0 }, func(rp harness.RouterPlan, q *routers.Querier) error {
+		peers, err := q.BFDPeers(ctx)
+		if err != nil {
+			return err
+		}
+		b := *rp.BFD
+		var errs []error
+		for _, a := range rp.NodeAddrs() {
+			found := false
+			for _, bp := range peers {
+				if bp.Peer != a {
+					continue
+				}
+				found = true
+				if bp.RemoteReceiveInterval != ms(b.ReceiveInterval) || bp.RemoteTransmitInterval != ms(b.TransmitInterval) || bp.RemoteDetectMultiplier != int(b.DetectMultiplier) {
+					errs = append(errs, fmt.Errorf("BFD peer %s: remote rx %s tx %s x%d, want the speaker's profile %s: rx %s tx %s x%d",
+						a, bp.RemoteReceiveInterval, bp.RemoteTransmitInterval, bp.RemoteDetectMultiplier, b.Name, ms(b.ReceiveInterval), ms(b.TransmitInterval), b.DetectMultiplier))
+				}
+				if b.EchoMode && bp.RemoteEchoReceiveInterval != ms(b.EchoInterval) {
+					errs = append(errs, fmt.Errorf("BFD peer %s: remote echo receive interval %s, want %s (profile %s, echo mode)", a, bp.RemoteEchoReceiveInterval, ms(b.EchoInterval), b.Name))
+				}
+			}
+			if !found {
+				errs = append(errs, fmt.Errorf("no BFD peer %s", a))
+			}
+		}
+		return errors.Join(errs...)
+	})
+	errS := onSpeakers(ctx, lab, p, func(n harness.Node, q *routers.Querier) error {
+		peers, err := q.BFDPeers(ctx)
+		if err != nil {
+			return err
+		}
+		var errs []error
+		for _, pp := range p.SpeakerPeers(n.Short()) {
+			if pp.BFD == nil {
+				continue
+			}
+			for _, bp := range peers {
+				if bp.Peer != pp.Address {
+					continue
+				}
+				if bp.Passive != pp.BFD.PassiveMode {
+					errs = append(errs, fmt.Errorf("BFD peer %s: passive %v, want %v (profile %s)", bp.Peer, bp.Passive, pp.BFD.PassiveMode, pp.BFD.Name))
+				}
+				if pp.BFD.MinimumTTL != 0 && bp.Multihop && bp.MinimumTTL != int(pp.BFD.MinimumTTL) {
+					errs = append(errs, fmt.Errorf("BFD peer %s: minimum TTL %d, want %d (profile %s)", bp.Peer, bp.MinimumTTL, pp.BFD.MinimumTTL, pp.BFD.Name))
+				}
+			}
+		}
+		return errors.Join(errs...)
+	})
+	return errors.Join(errR, errS)
+}
