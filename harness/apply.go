@@ -92,6 +92,14 @@ func (l *Lab) Apply(ctx context.Context, t topologies.Topology) (ApplyReport, er
 	}
 
 	l.logf("apply: %d MetalLB objects, %d workload objects, %d routers", len(mlb), len(work), len(specs))
+	// Advertisements go first: MetalLB's webhook refuses a new one that
+	// conflicts with an old one (two local preferences for one pool), so
+	// the old ones must be gone before the new ones come.
+	pruned, err := a.prune(ctx, mlb, advertisementKind)
+	rep.Pruned = pruned
+	if err != nil {
+		return rep, err
+	}
 	if err := applyMetalLBResources(ctx, a, mlb); err != nil {
 		return rep, err
 	}
@@ -103,8 +111,8 @@ func (l *Lab) Apply(ctx context.Context, t topologies.Topology) (ApplyReport, er
 	for _, o := range append(slices.Clone(mlb), work...) {
 		rep.Applied = append(rep.Applied, o.GetKind()+"/"+o.GetName())
 	}
-	pruned, err := a.prune(ctx, append(mlb, work...))
-	rep.Pruned = pruned
+	pruned, err = a.prune(ctx, append(mlb, work...), managedKinds...)
+	rep.Pruned = append(rep.Pruned, pruned...)
 	if err != nil {
 		return rep, err
 	}
@@ -207,7 +215,7 @@ func immutableChanges(cur, next topologies.Topology) error {
 // managedKinds are the kinds Apply prunes, in deletion order (what refers
 // to others first).
 var managedKinds = []schema.GroupVersionKind{
-	{Group: "metallb.io", Version: "v1beta1", Kind: "BGPAdvertisement"},
+	advertisementKind,
 	{Group: "metallb.io", Version: "v1beta2", Kind: "BGPPeer"},
 	{Group: "metallb.io", Version: "v1beta1", Kind: "BFDProfile"},
 	{Group: "metallb.io", Version: "v1beta1", Kind: "IPAddressPool"},
@@ -215,16 +223,18 @@ var managedKinds = []schema.GroupVersionKind{
 	{Group: "apps", Version: "v1", Kind: "Deployment"},
 }
 
-// prune deletes objects with the lab's managed label that keep does not
-// have, and returns them as Kind/name.
-func (a *applier) prune(ctx context.Context, keep []*unstructured.Unstructured) ([]string, error) {
+var advertisementKind = schema.GroupVersionKind{Group: "metallb.io", Version: "v1beta1", Kind: "BGPAdvertisement"}
+
+// prune deletes objects of the given kinds with the lab's managed label
+// that keep does not have, and returns them as Kind/name.
+func (a *applier) prune(ctx context.Context, keep []*unstructured.Unstructured, kinds ...schema.GroupVersionKind) ([]string, error) {
 	want := map[string]bool{}
 	for _, o := range keep {
 		want[o.GetKind()+"/"+o.GetNamespace()+"/"+o.GetName()] = true
 	}
 	var pruned []string
 	var errs []error
-	for _, gvk := range managedKinds {
+	for _, gvk := range kinds {
 		probe := &unstructured.Unstructured{}
 		probe.SetGroupVersionKind(gvk)
 		for _, ns := range []string{MetalLBNamespace, WorkloadNamespace} {

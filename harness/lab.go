@@ -49,6 +49,7 @@ type Lab struct {
 	routers  map[string]*routers.FRR // started by this process
 	clients  map[string]*routers.Host
 	execs    map[string]routers.Executor // routers and clients by name, also for attached labs
+	attached map[string]string           // container names by topology name, for attached labs
 	timings  []PhaseTiming
 }
 
@@ -413,7 +414,7 @@ func (l *Lab) ContainerName(name string) string {
 	if h, ok := l.clients[name]; ok {
 		return h.Name()
 	}
-	return ""
+	return l.attached[name]
 }
 
 // ImageRef is the reference the lab runs for an image.

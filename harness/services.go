@@ -77,10 +77,17 @@ func workloadObjects(t topologies.Topology, backendImage string) ([]*unstructure
 					Spec: corev1.PodSpec{
 						// One backend per node, so answers from more than one
 						// node prove the load balancing, not the scheduler.
+						// Only nodes the pod may run on count (the tainted
+						// control plane would otherwise hold the skew at 0),
+						// and only pods of its own revision (a rollout's old
+						// pods would otherwise block the new ones).
 						TopologySpreadConstraints: []corev1.TopologySpreadConstraint{{
 							MaxSkew: 1, TopologyKey: "kubernetes.io/hostname",
-							WhenUnsatisfiable: corev1.DoNotSchedule,
-							LabelSelector:     &metav1.LabelSelector{MatchLabels: labels},
+							WhenUnsatisfiable:  corev1.DoNotSchedule,
+							LabelSelector:      &metav1.LabelSelector{MatchLabels: labels},
+							MatchLabelKeys:     []string{"pod-template-hash"},
+							NodeTaintsPolicy:   ptr.To(corev1.NodeInclusionPolicyHonor),
+							NodeAffinityPolicy: ptr.To(corev1.NodeInclusionPolicyHonor),
 						}},
 						Affinity:                      affinity,
 						Tolerations:                   tolerations,

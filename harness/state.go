@@ -45,6 +45,9 @@ func (l *Lab) saveState() error {
 		return err
 	}
 	st := labState{ID: l.id, Topology: l.topo.Name, Images: l.refs, Containers: map[string]string{}}
+	for n, c := range l.attached {
+		st.Containers[n] = c
+	}
 	for n, f := range l.routers {
 		st.Containers[n] = f.Name()
 	}
@@ -130,6 +133,7 @@ func Attach(ctx context.Context, id string, opts ...Option) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	l.attached = st.Containers
 	for n, c := range st.Containers {
 		l.execs[n] = routers.NewDockerExecutor(mc, c)
 	}

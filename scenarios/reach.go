@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/peerlab/peerlab/harness"
 )
@@ -103,25 +105,37 @@ func ReachableEverywhere(n int, opts ...ExpectOption) Check {
 			return err
 		}
 		t := e.Plan.Topology
-		var errs []error
+		// Every (service address, vantage) pair at once: each curl loop
+		// runs in its own container.
+		var (
+			mu   sync.Mutex
+			wg   sync.WaitGroup
+			errs []error
+		)
+		fail := func(err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			errs = append(errs, err)
+		}
 		for _, svc := range t.Services {
 			for _, ip := range e.Services[svc.Name].IPs {
 				for _, from := range vantages(e, ip) {
-					s, err := Curl(ctx, lab, from.name, ip, svc.Port, n)
-					if err != nil {
-						errs = append(errs, err)
-						continue
-					}
-					if s.OK < s.Requests {
-						errs = append(errs, fmt.Errorf("%s to service %s (%s:%d): %s; failures: %s", from.name, svc.Name, ip, svc.Port, s, strings.Join(s.Failures, "; ")))
-						continue
-					}
-					if svc.ExternalTrafficPolicy == "Local" && from.addr.IsValid() && (len(s.Sources) != 1 || s.Sources[from.addr.String()] == 0) {
-						errs = append(errs, fmt.Errorf("%s to service %s (%s, externalTrafficPolicy Local): the backends saw sources %v, want the client's own %s", from.name, svc.Name, ip, s.Sources, from.addr))
-					}
+					wg.Go(func() {
+						s, err := Curl(ctx, lab, from.name, ip, svc.Port, n)
+						switch {
+						case err != nil:
+							fail(err)
+						case s.OK < s.Requests:
+							fail(fmt.Errorf("%s to service %s (%s:%d): %s; failures: %s", from.name, svc.Name, ip, svc.Port, s, strings.Join(s.Failures, "; ")))
+						case svc.ExternalTrafficPolicy == "Local" && from.addr.IsValid() && (len(s.Sources) != 1 || s.Sources[from.addr.String()] == 0):
+							fail(fmt.Errorf("%s to service %s (%s, externalTrafficPolicy Local): the backends saw sources %v, want the client's own %s", from.name, svc.Name, ip, s.Sources, from.addr))
+						}
+					})
 				}
 			}
 		}
+		wg.Wait()
+		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 		return errors.Join(errs...)
 	}
 }
@@ -131,19 +145,45 @@ type vantage struct {
 	addr netip.Addr // a client's address in the service's family (checked for ETP Local)
 }
 
-// vantages are the routers whose expected routes cover ip, and the clients
-// behind them.
+// vantages are the routers whose traffic to ip reaches a node (their
+// kernel next hops are nodes, or routers that themselves reach one), and
+// the clients behind them.
 func vantages(e *Expectation, ip netip.Addr) []vantage {
 	t := e.Plan.Topology
+	nodes := map[netip.Addr]bool{}
+	for _, n := range e.Plan.Nodes {
+		nodes[n.IPv4], nodes[n.IPv6] = true, true
+	}
+	owner := map[netip.Addr]string{}
+	for _, r := range t.Routers {
+		for _, a := range r.Interfaces {
+			owner[a.IPv4], owner[a.IPv6] = r.Name, r.Name
+		}
+	}
+	var reaches func(router string, depth int) bool
+	reaches = func(router string, depth int) bool {
+		if depth > 3 {
+			return false
+		}
+		for _, rt := range e.Routers[router].Routes {
+			if !rt.Prefix.Contains(ip) || len(rt.KernelNextHops) == 0 {
+				continue
+			}
+			for _, k := range rt.KernelNextHops {
+				if !nodes[k] && !reaches(owner[k], depth+1) {
+					return false
+				}
+			}
+			return true
+		}
+		return false
+	}
 	covered := map[string]bool{}
 	var out []vantage
 	for _, r := range t.Routers {
-		for _, rt := range e.Routers[r.Name].Routes {
-			if rt.Prefix.Contains(ip) && len(rt.KernelNextHops) > 0 {
-				covered[r.Name] = true
-				out = append(out, vantage{name: r.Name})
-				break
-			}
+		if reaches(r.Name, 0) {
+			covered[r.Name] = true
+			out = append(out, vantage{name: r.Name})
 		}
 	}
 	for _, c := range t.Clients {

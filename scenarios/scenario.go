@@ -106,9 +106,9 @@ func (s *Suite) logf(format string, args ...any) {
 
 // Run runs one scenario and returns its result; a failure is in the result,
 // not an error, so a suite goes on.
-func (s *Suite) Run(ctx context.Context, sc Scenario) Result {
+func (s *Suite) Run(ctx context.Context, sc Scenario) (res Result) {
 	start := time.Now()
-	res := Result{Name: sc.Name, Status: Pass}
+	res = Result{Name: sc.Name, Status: Pass}
 	defer func() {
 		res.Duration = time.Since(start)
 		res.Seconds = res.Duration.Round(10 * time.Millisecond).Seconds()
@@ -191,27 +191,31 @@ func (s *Suite) step(ctx context.Context, t *topologies.Topology, st Step) (Step
 	if st.Disruptive {
 		return sr, nil
 	}
-	// From the first green on, nothing may drop: the checks stay green for
-	// the hold time and no session's drop counter moves.
-	snap, err := TakeFlapSnapshot(ctx, s.Lab)
+	if err := HoldGreen(ctx, s.Lab, hold, check); err != nil {
+		return sr, fmt.Errorf("green at %.1fs, then: %w", sr.GreenSeconds, err)
+	}
+	return sr, nil
+}
+
+// HoldGreen is the no-flap rule, to call the moment check has passed: for
+// the hold time check keeps passing (polled every second), and no BGP
+// connection drops and no BFD session goes down on any router or speaker
+// (their counters, compared from now to the end).
+func HoldGreen(ctx context.Context, lab *harness.Lab, hold time.Duration, check Check) error {
+	snap, err := TakeFlapSnapshot(ctx, lab)
 	if err != nil {
-		return sr, err
+		return err
 	}
 	deadline := time.Now().Add(hold)
 	for time.Now().Before(deadline) {
-		select {
-		case <-ctx.Done():
-			return sr, ctx.Err()
-		case <-time.After(time.Second):
+		if err := sleepCtx(ctx, time.Second); err != nil {
+			return err
 		}
-		if err := check(ctx, s.Lab); err != nil {
-			return sr, fmt.Errorf("green at %.1fs, then failed within the hold of %s: %w", sr.GreenSeconds, hold, err)
+		if err := check(ctx, lab); err != nil {
+			return fmt.Errorf("failed again within the hold of %s: %w", hold, err)
 		}
 	}
-	if err := snap.NoFlapSince(ctx, s.Lab); err != nil {
-		return sr, err
-	}
-	return sr, nil
+	return snap.NoFlapSince(ctx, lab)
 }
 
 // RunAll runs scenarios in order, then puts the base topology back.

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/peerlab/peerlab/harness"
@@ -28,26 +29,6 @@ func Eventually(ctx context.Context, lab *harness.Lab, timeout, every time.Durat
 	return wait.Until(ctx, timeout, every, func(ctx context.Context) error { return check(ctx, lab) })
 }
 
-// EventuallyStable waits until check has passed on every poll for hold:
-// a lab whose sessions come up and then flap once (MetalLB reloads its FRR
-// configuration when it starts announcing) is not yet a green lab.
-func EventuallyStable(ctx context.Context, lab *harness.Lab, timeout, every, hold time.Duration, check Check) error {
-	var since time.Time
-	return wait.Until(ctx, timeout, every, func(ctx context.Context) error {
-		if err := check(ctx, lab); err != nil {
-			since = time.Time{}
-			return err
-		}
-		if since.IsZero() {
-			since = time.Now()
-		}
-		if held := time.Since(since); held < hold {
-			return fmt.Errorf("green for %s, want %s without a failure", held.Round(100*time.Millisecond), hold)
-		}
-		return nil
-	})
-}
-
 // All runs every check once and joins their failures.
 func All(checks ...Check) Check {
 	return func(ctx context.Context, lab *harness.Lab) error {
@@ -61,45 +42,55 @@ func All(checks ...Check) Check {
 	}
 }
 
-// onRouters runs fn for each router of the plan that matches keep and
-// labels each failure with the router's name.
+// onRouters runs fn for each router of the plan that matches keep, all at
+// once (each is its own container), and labels each failure with the
+// router's name, in topology order.
 func onRouters(ctx context.Context, lab *harness.Lab, p *harness.Plan, keep func(harness.RouterPlan) bool, fn func(rp harness.RouterPlan, q *routers.Querier) error) error {
-	var errs []error
-	for _, r := range p.Topology.Routers {
+	rs := p.Topology.Routers
+	errs := make([]error, len(rs))
+	var wg sync.WaitGroup
+	for i, r := range rs {
 		rp := p.Routers[r.Name]
 		if !keep(rp) {
 			continue
 		}
 		e, err := lab.Exec(r.Name)
 		if err != nil {
-			errs = append(errs, err)
+			errs[i] = err
 			continue
 		}
-		if err := fn(rp, routers.NewQuerier(e)); err != nil {
-			errs = append(errs, fmt.Errorf("router %s: %w", r.Name, err))
-		}
+		wg.Go(func() {
+			if err := fn(rp, routers.NewQuerier(e)); err != nil {
+				errs[i] = fmt.Errorf("router %s: %w", r.Name, err)
+			}
+		})
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
-// onSpeakers runs fn on the FRR of every MetalLB speaker, expecting one per
-// node.
+// onSpeakers runs fn on the FRR of every MetalLB speaker, all at once,
+// expecting one per node.
 func onSpeakers(ctx context.Context, lab *harness.Lab, p *harness.Plan, fn func(n harness.Node, q *routers.Querier) error) error {
 	execs, err := lab.SpeakerExecutors(ctx)
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, n := range p.Nodes {
+	errs := make([]error, len(p.Nodes))
+	var wg sync.WaitGroup
+	for i, n := range p.Nodes {
 		e, ok := execs[n.Name]
 		if !ok {
-			errs = append(errs, fmt.Errorf("node %s: no running MetalLB speaker pod", n.Name))
+			errs[i] = fmt.Errorf("node %s: no running MetalLB speaker pod", n.Name)
 			continue
 		}
-		if err := fn(n, routers.NewQuerier(e)); err != nil {
-			errs = append(errs, fmt.Errorf("speaker on %s: %w", n.Short(), err))
-		}
+		wg.Go(func() {
+			if err := fn(n, routers.NewQuerier(e)); err != nil {
+				errs[i] = fmt.Errorf("speaker on %s: %w", n.Short(), err)
+			}
+		})
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 

@@ -175,13 +175,16 @@ func MultiHop() Topology {
 //
 //	ebgp      64513  on nodes and clients  eBGP single-hop; the client's router
 //	ibgp      64512  on nodes              iBGP single-hop (MetalLB's own ASN)
-//	transit   64520  on nodes and core     no BGP: forwards between nodes and core
+//	transit   64514  on nodes and core     forwards between nodes and core; iBGP with ebgp-mh
 //	ebgp-mh   64514  on core               eBGP multi-hop, through transit
 //	ibgp-mh   64512  on core               iBGP multi-hop, through transit
 //
 // Every router that peers with the nodes does ECMP over them. The nodes route "core" via
 // transit and "clients" via ebgp; the multi-hop routers route "nodes" via transit. iBGP
-// needs no ebgpMultiHop on MetalLB's side, even multi-hop. Defaults are applied.
+// needs no ebgpMultiHop on MetalLB's side, even multi-hop. Traffic from the multi-hop
+// routers to a service leaves through transit, so transit must know the service routes
+// too: ebgp-mh passes every node's path to it over iBGP with add-path, next hops unchanged
+// (the nodes, on transit's own network), and transit does ECMP. Defaults are applied.
 func Reference() Topology {
 	nodesPeer := func(multiHop bool) []Peer {
 		return []Peer{{Nodes: true, MultiHop: multiHop, BFD: true, Password: ReferencePassword}}
@@ -234,19 +237,21 @@ func Reference() Topology {
 			},
 			{
 				Name: "transit",
-				ASN:  64520,
+				ASN:  64514,
 				Role: RoleTransit,
 				Interfaces: []Attachment{
 					attach("nodes", "172.30.0.4", "fd00:30::4"),
 					attach("core", "172.29.0.2", "fd00:29::2"),
 				},
+				Peers: []Peer{{Router: "ebgp-mh"}},
+				ECMP:  true,
 			},
 			{
 				Name:       "ebgp-mh",
 				ASN:        64514,
 				Role:       RoleEdge,
 				Interfaces: []Attachment{attach("core", "172.29.0.3", "fd00:29::3")},
-				Peers:      nodesPeer(true),
+				Peers:      append(nodesPeer(true), Peer{Router: "transit", AddPathAll: true}),
 				ECMP:       true,
 				Routes:     slices.Clone(toNodes),
 			},

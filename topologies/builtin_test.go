@@ -154,7 +154,7 @@ func TestReferenceShape(t *testing.T) {
 	}{
 		"ebgp":    {64513, RoleEdge, false, true},
 		"ibgp":    {64512, RoleEdge, false, true},
-		"transit": {64520, RoleTransit, false, false},
+		"transit": {64514, RoleTransit, false, false},
 		"ebgp-mh": {64514, RoleEdge, true, true},
 		"ibgp-mh": {64512, RoleEdge, true, true},
 	}
@@ -172,8 +172,9 @@ func TestReferenceShape(t *testing.T) {
 			t.Errorf("%s: asn %d role %s peers with the nodes %t; want %d %s %t", name, r.ASN, r.Role, peers, w.asn, w.role, w.peers)
 		}
 		if !peers {
-			if len(r.Peers) != 0 {
-				t.Errorf("%s has peers %+v; want none", name, r.Peers)
+			// transit hears the nodes' paths from ebgp-mh (iBGP, add-path).
+			if len(r.Peers) != 1 || r.Peers[0].Router != "ebgp-mh" || r.Peers[0].ASN != r.ASN || !r.ECMP {
+				t.Errorf("%s has peers %+v (ECMP %v); want iBGP with ebgp-mh only, and ECMP", name, r.Peers, r.ECMP)
 			}
 			continue
 		}

@@ -137,13 +137,10 @@ func (t Topology) WithDefaults() Topology {
 		}
 	}
 	if len(m.Advertisements) == 0 && len(m.Pools) > 0 {
-		ad := BGPAdvertisement{}
-		for _, p := range m.Pools {
-			ad.Pools = append(ad.Pools, p.Name)
-		}
-		m.Advertisements = []BGPAdvertisement{ad}
+		// No pools named: every pool, as in MetalLB, including pools a
+		// later change adds.
+		m.Advertisements = []BGPAdvertisement{{}}
 	}
-
 	for i := range m.Advertisements {
 		if m.Advertisements[i].Name == "" {
 			m.Advertisements[i].Name = fmt.Sprintf("advertisement-%d", i)

@@ -57,7 +57,8 @@ func TestWithDefaultsValues(t *testing.T) {
 	if b := d.MetalLB.BFDProfiles[0]; b.ReceiveInterval != 300 || b.TransmitInterval != 300 || b.DetectMultiplier != 3 {
 		t.Errorf("BFD profile defaults = %+v", b)
 	}
-	if a := d.MetalLB.Advertisements; len(a) != 1 || !reflect.DeepEqual(a[0].Pools, []string{"default"}) {
+	// The default advertisement names no pool: MetalLB then announces every pool.
+	if a := d.MetalLB.Advertisements; len(a) != 1 || len(a[0].Pools) != 0 {
 		t.Errorf("advertisements = %+v", a)
 	}
 	if s := d.Services; len(s) != 1 || s[0].Name != DefaultServiceName || s[0].Replicas != 2 || s[0].ExternalTrafficPolicy != ETPCluster || s[0].Port != 80 {
