@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/peerlab/peerlab/harness"
 	"github.com/peerlab/peerlab/routers"
@@ -26,17 +27,20 @@ func TakeFlapSnapshot(ctx context.Context, lab *harness.Lab) (*FlapSnapshot, err
 		return nil, err
 	}
 	s := &FlapSnapshot{bgp: map[string]int{}, bfd: map[string]int{}}
+	var mu sync.Mutex // routers and speakers are read at once
 	read := func(where string, q *routers.Querier) error {
 		ns, err := q.Neighbors(ctx)
 		if err != nil {
 			return err
 		}
-		for _, n := range ns {
-			s.bgp[fmt.Sprintf("%s: BGP session with %s", where, n.Address)] = n.ConnectionsDropped
-		}
 		cs, err := q.BFDCounters(ctx)
 		if err != nil {
 			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, n := range ns {
+			s.bgp[fmt.Sprintf("%s: BGP session with %s", where, n.Address)] = n.ConnectionsDropped
 		}
 		for _, c := range cs {
 			s.bfd[fmt.Sprintf("%s: BFD session with %s", where, c.Peer)] = int(c.SessionDown)
