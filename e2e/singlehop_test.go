@@ -13,6 +13,7 @@ import (
 
 	"github.com/peerlab/peerlab/harness"
 	"github.com/peerlab/peerlab/internal/wait"
+	"github.com/peerlab/peerlab/routers"
 	"github.com/peerlab/peerlab/scenarios"
 	"github.com/peerlab/peerlab/topologies"
 )
@@ -27,6 +28,32 @@ func TestSingleHop(t *testing.T) {
 	coreChecks(t, ctx, lab)
 
 	require.NoError(t, scenarios.Eventually(ctx, lab, time.Minute, 2*time.Second, scenarios.PodNetwork), "pod network")
+
+	t.Run("apply the communities example to the running lab", func(t *testing.T) {
+		topo, err := topologies.Load("../topologies/examples/communities.yaml")
+		require.NoError(t, err)
+		rep, err := lab.Apply(ctx, topo)
+		require.NoError(t, err)
+		t.Logf("applied in %s, pruned %v", rep.Duration.Round(100*time.Millisecond), rep.Pruned)
+		require.NoError(t, scenarios.Eventually(ctx, lab, 90*time.Second, time.Second, scenarios.Converged()), "the oracle with the example's communities")
+		// What 'peerlab status' shows: edge's BGP table carries them.
+		e, err := lab.Exec("edge")
+		require.NoError(t, err)
+		routes, err := routers.NewQuerier(e).BGPRoutes(ctx, routers.IPv4)
+		require.NoError(t, err)
+		var tagged int
+		for _, r := range routes {
+			for _, p := range r.Paths {
+				if p.HasCommunity("64512:100") && p.HasCommunity("no-advertise") && p.HasLargeCommunity("64512:1:2") && !p.HasLocalPref {
+					tagged++
+				}
+			}
+		}
+		require.Positive(t, tagged, "edge should hold the service route with 64512:100, no-advertise and 64512:1:2 (and no localPref over eBGP): %+v", routes)
+		_, err = lab.Apply(ctx, topologies.SingleHop())
+		require.NoError(t, err, "back to single-hop")
+		require.NoError(t, scenarios.Eventually(ctx, lab, 90*time.Second, time.Second, scenarios.Converged()), "the oracle after going back")
+	})
 
 	t.Run("pod network survives a node restart", func(t *testing.T) {
 		nodes, err := lab.Nodes(ctx)

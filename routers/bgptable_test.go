@@ -26,6 +26,10 @@ var laterCaptures = map[string]string{
 	"bgp-route-ipv4-absent.json": "frr-10.7",
 	"bgp-neighbors-timers.json":  "frr-10.7",
 	"bfd-counters.json":          "frr-10.7",
+	// From MetalLB speakers in a reference lab (FRR 10.7 in the speaker pods).
+	"bgp-advertised-routes-ipv4.json":          "frr-10.7",
+	"bgp-advertised-routes-absent.json":        "frr-10.7",
+	"bgp-advertised-routes-absent-family.json": "frr-10.7",
 }
 
 // attrNet is the network of the TestBGPAttributes run captured in

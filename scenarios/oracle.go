@@ -391,8 +391,10 @@ func (e *Expectation) inSpace(p netip.Prefix) bool {
 }
 
 // Converged is the oracle as a check: the services have the addresses their
-// topology allows, and every router holds exactly the expected routes in
-// the pools' space (BGP table, attributes, kernel), listing every difference.
+// topology allows, every router holds exactly the expected routes in the
+// pools' space (BGP table, attributes, kernel), and every speaker sends each
+// peer exactly the prefixes that peer's router should have from its node,
+// listing every difference.
 func Converged(opts ...ExpectOption) Check {
 	return func(ctx context.Context, lab *harness.Lab) error {
 		e, err := Expect(ctx, lab, opts...)
@@ -418,6 +420,48 @@ func (e *Expectation) Compare(ctx context.Context, lab *harness.Lab) error {
 		}
 		return e.compareRouter(ctx, q, e.Routers[rp.Router.Name], have)
 	}))
+	errs = append(errs, onSpeakers(ctx, lab, e.Plan, func(n harness.Node, q *routers.Querier) error {
+		return e.compareSpeaker(ctx, q, n)
+	}))
+	return errors.Join(errs...)
+}
+
+// SpeakerAdvertises are the prefixes the speaker on a node should send to
+// one of its peers: those whose expected route at that peer's router has
+// the node as a next hop.
+func (e *Expectation) SpeakerAdvertises(n harness.Node, pp harness.PlannedPeer) []netip.Prefix {
+	var out []netip.Prefix
+	self := n.Addr(pp.Address.Is6())
+	for _, r := range e.Routers[pp.Router].Routes {
+		if r.CheckAttrs && r.Prefix.Addr().Is6() == pp.Address.Is6() && slices.Contains(r.NextHops, self) {
+			out = append(out, r.Prefix)
+		}
+	}
+	return out
+}
+
+// compareSpeaker checks what one speaker sends each of its peers.
+func (e *Expectation) compareSpeaker(ctx context.Context, q *routers.Querier, n harness.Node) error {
+	var errs []error
+	for _, pp := range e.Plan.SpeakerPeers(n.Short()) {
+		have, err := q.AdvertisedRoutes(ctx, pp.Address)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		have = slices.DeleteFunc(have, func(p netip.Prefix) bool { return !e.inSpace(p) })
+		want := e.SpeakerAdvertises(n, pp)
+		for _, p := range have {
+			if !slices.Contains(want, p) {
+				errs = append(errs, fmt.Errorf("advertises %s to %s (router %s), want not", p, pp.Address, pp.Router))
+			}
+		}
+		for _, p := range want {
+			if !slices.Contains(have, p) {
+				errs = append(errs, fmt.Errorf("does not advertise %s to %s (router %s), want it", p, pp.Address, pp.Router))
+			}
+		}
+	}
 	return errors.Join(errs...)
 }
 

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
