@@ -114,7 +114,7 @@ func Attach(ctx context.Context, id string, opts ...Option) (*Lab, error) {
 	if err := json.Unmarshal(raw, &st); err != nil {
 		return nil, fmt.Errorf("lab %s state: %w", id, err)
 	}
-	topo, err := topologies.Load(filepath.Join(dir, "topology.yaml"))
+	topo, err := loadTopologyOf(dir)
 	if err != nil {
 		return nil, fmt.Errorf("lab %s state: %w", id, err)
 	}
@@ -229,4 +229,9 @@ func labelledLabIDs(ctx context.Context, dc *client.Client) ([]string, error) {
 		ids = append(ids, n.Labels[LabelLab])
 	}
 	return ids, nil
+}
+
+// loadTopologyOf reads the topology a lab keeps in its state directory.
+func loadTopologyOf(dir string) (topologies.Topology, error) {
+	return topologies.Load(filepath.Join(dir, "topology.yaml"))
 }

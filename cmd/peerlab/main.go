@@ -22,13 +22,18 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"images":    {"build, list or verify the lab's container images", runImages},
-		"up":        {"bring up a lab (default topology single-hop) and leave it running", runUp},
-		"status":    {"show a lab's BGP sessions, BFD peers and service routes", runStatus},
-		"down":      {"remove a lab (or --all labs)", runDown},
-		"apply":     {"reconfigure a running lab to a topology file", runApply},
-		"scenarios": {"list the scenario catalog", runScenarios},
-		"run":       {"run scenarios on a running lab", runRun},
+		"images":     {"build, list or verify the lab's container images", runImages},
+		"up":         {"bring up a lab (default topology single-hop) and leave it running", runUp},
+		"status":     {"show a lab's BGP sessions, BFD peers and service routes", runStatus},
+		"down":       {"remove a lab (or --all labs)", runDown},
+		"apply":      {"reconfigure a running lab to a topology file", runApply},
+		"scenarios":  {"list the scenario catalog", runScenarios},
+		"run":        {"run scenarios on a running lab", runRun},
+		"list":       {"list the labs on this machine", runList},
+		"validate":   {"check a topology file (no Docker needed)", runValidate},
+		"exec":       {"run a command in a lab's router, client or node", runExec},
+		"vtysh":      {"open vtysh on a lab router (or run -c commands)", runVtysh},
+		"kubeconfig": {"print the path of a lab's kubeconfig", runKubeconfig},
 	}
 }
 
@@ -41,7 +46,7 @@ func usage() {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(os.Stderr, "  %-11s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintf(os.Stderr, "\nrun 'peerlab <command> -h' for a command's flags\n")
 }

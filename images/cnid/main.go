@@ -7,7 +7,12 @@
 //   - the node has a route to every other node's pod CIDRs via that node's
 //     InternalIP (all nodes share one L2 network in kind);
 //   - pod traffic to destinations outside the cluster's pod subnets is
-//     masqueraded to the node's address.
+//     masqueraded to the node's address;
+//   - the node's own pod CIDRs are unreachable except for its live pods
+//     (ptp gives each pod a host route): a packet for a pod that is gone,
+//     e.g. one kube-proxy still DNATs to for a moment after the pod was
+//     deleted, gets an ICMP error instead of following the default route
+//     out of the lab (the egress guard counted exactly that).
 //
 // It re-reads the node list every few seconds rather than watching: the
 // lab's clusters have a handful of nodes, and a poll loop recovers by itself
@@ -125,6 +130,11 @@ func (d *daemon) sync(ctx context.Context) error {
 			if err := d.writeConf(n.Spec.PodCIDRs); err != nil {
 				errs = append(errs, err.Error())
 			}
+			for _, c := range n.Spec.PodCIDRs {
+				if _, dst, err := net.ParseCIDR(c); err == nil {
+					want[dst.String()] = netlink.Route{Dst: dst, Type: syscall.RTN_UNREACHABLE, Protocol: routeProtocol}
+				}
+			}
 			continue
 		}
 		for _, c := range n.Spec.PodCIDRs {
@@ -137,7 +147,7 @@ func (d *daemon) sync(ctx context.Context) error {
 				errs = append(errs, fmt.Sprintf("node %s has no InternalIP for %s", n.Name, c))
 				continue
 			}
-			want[dst.String()] = netlink.Route{Dst: dst, Gw: gw, Protocol: routeProtocol}
+			want[dst.String()] = netlink.Route{Dst: dst, Gw: gw, Type: syscall.RTN_UNICAST, Protocol: routeProtocol}
 		}
 	}
 	if err := d.syncRoutes(want); err != nil {
@@ -234,7 +244,7 @@ func (d *daemon) syncRoutes(want map[string]netlink.Route) error {
 			if r.Dst == nil {
 				continue
 			}
-			if w, ok := want[r.Dst.String()]; !ok || !w.Gw.Equal(r.Gw) {
+			if w, ok := want[r.Dst.String()]; !ok || !w.Gw.Equal(r.Gw) || w.Type != r.Type {
 				if err := netlink.RouteDel(&r); err != nil {
 					errs = append(errs, fmt.Sprintf("delete route %s: %v", r.Dst, err))
 				}
