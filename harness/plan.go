@@ -222,3 +222,9 @@ func nodeSelectorText(nodes []string) string {
 	}
 	return fmt.Sprintf("nodes %s", strings.Join(nodes, ", "))
 }
+
+// MakeNode describes a node without a cluster, for plans computed offline
+// (tests of the checks, tools): short is its topology name ("worker2").
+func MakeNode(name, short string, ipv4, ipv6 netip.Addr, announces bool) Node {
+	return Node{Name: name, short: short, IPv4: ipv4, IPv6: ipv6, Announces: announces}
+}
