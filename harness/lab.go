@@ -173,20 +173,36 @@ func (l *Lab) phase(name string, fn func() error) error {
 // Up creates the lab. On error it leaves what it made in place, so the
 // caller can Dump it before Down (tests register Down with t.Cleanup).
 func (l *Lab) Up(ctx context.Context) error {
+	return l.up(ctx, false)
+}
+
+// UpBare creates only the lab's networks and its kind cluster (the same
+// node image, node count and kind configuration as Up): the baseline the
+// lab-up benchmark compares a whole lab with. Down removes it.
+func (l *Lab) UpBare(ctx context.Context) error {
+	return l.up(ctx, true)
+}
+
+func (l *Lab) up(ctx context.Context, bare bool) error {
 	if err := l.preflight(ctx); err != nil {
 		return err
 	}
-	phases := []struct {
+	type step struct {
 		name string
 		fn   func(context.Context) error
-	}{
+	}
+	phases := []step{
 		{"images", l.upImages},
 		{"networks and egress guard", l.upNetworks},
 		{"cluster", l.upCluster},
-		{"routers and clients", l.upRouters},
-		{"load images into nodes", l.upLoadImages},
-		{"metallb", l.upMetalLB},
-		{"workload", l.upWorkload},
+	}
+	if !bare {
+		phases = append(phases,
+			step{"routers and clients", l.upRouters},
+			step{"load images into nodes", l.upLoadImages},
+			step{"metallb", l.upMetalLB},
+			step{"workload", l.upWorkload},
+		)
 	}
 	for _, p := range phases {
 		if err := l.phase(p.name, func() error { return p.fn(ctx) }); err != nil {

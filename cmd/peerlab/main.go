@@ -34,6 +34,7 @@ func commands() map[string]command {
 		"exec":       {"run a command in a lab's router, client or node", runExec},
 		"vtysh":      {"open vtysh on a lab router (or run -c commands)", runVtysh},
 		"kubeconfig": {"print the path of a lab's kubeconfig", runKubeconfig},
+		"bench":      {"measure lab-up to green against a bare cluster", runBench},
 	}
 }
 
