@@ -66,8 +66,18 @@ type ExpectedRoute struct {
 	// LocalPref is the LOCAL_PREF the router must see; 0 means none is
 	// sent (eBGP) and the router's own default applies.
 	LocalPref uint32
+	// Paths holds the attributes per next hop: advertisements with node
+	// selectors tag one node's announcement and not another's. The fields
+	// above are their union, for display.
+	Paths map[netip.Addr]PathAttrs
 	// Why names the services and advertisements behind the route.
 	Why string
+}
+
+// PathAttrs are the attributes one node's announcement carries.
+type PathAttrs struct {
+	Communities, LargeCommunities []string
+	LocalPref                     uint32
 }
 
 // ExpectOption adjusts what the oracle expects.
@@ -159,17 +169,28 @@ func NewExpectation(p *harness.Plan, facts map[string]ServiceFacts, opts ...Expe
 							direct[k] = r
 							order = append(order, k)
 						}
-						r.NextHops = appendUnique(r.NextHops, n.Addr(ip.Is6()))
+						hop := n.Addr(ip.Is6())
+						r.NextHops = appendUnique(r.NextHops, hop)
+						if r.Paths == nil {
+							r.Paths = map[netip.Addr]PathAttrs{}
+						}
+						pa := r.Paths[hop]
 						for _, c := range ad.Communities {
 							if large, ok := strings.CutPrefix(c, "large:"); ok {
 								r.LargeCommunities = appendUniqueString(r.LargeCommunities, large)
+								pa.LargeCommunities = appendUniqueString(pa.LargeCommunities, large)
 							} else {
 								r.Communities = appendUniqueString(r.Communities, frrCommunity(c))
+								pa.Communities = appendUniqueString(pa.Communities, frrCommunity(c))
 							}
 						}
 						if pp.IBGP && ad.LocalPref != 0 {
 							r.LocalPref = ad.LocalPref
+							pa.LocalPref = ad.LocalPref
 						}
+						slices.Sort(pa.Communities)
+						slices.Sort(pa.LargeCommunities)
+						r.Paths[hop] = pa
 						r.Why = appendWhy(r.Why, fmt.Sprintf("service %s (%s) by %s", s.Name, ip, ad.Name))
 					}
 				}
@@ -502,20 +523,21 @@ func compareRoute(w ExpectedRoute, h routers.BGPRoute) []error {
 		if !p.Valid {
 			continue
 		}
+		pa := w.Paths[p.NextHop]
 		comms := slices.Clone(p.Communities)
 		slices.Sort(comms)
-		if !slices.Equal(comms, w.Communities) {
-			errs = append(errs, fmt.Errorf("%s from %s: communities %v, want %v", w.Prefix, p.NextHop, comms, w.Communities))
+		if !slices.Equal(comms, pa.Communities) {
+			errs = append(errs, fmt.Errorf("%s from %s: communities %v, want %v", w.Prefix, p.NextHop, comms, pa.Communities))
 		}
 		large := slices.Clone(p.LargeCommunities)
 		slices.Sort(large)
-		if !slices.Equal(large, w.LargeCommunities) {
-			errs = append(errs, fmt.Errorf("%s from %s: large communities %v, want %v", w.Prefix, p.NextHop, large, w.LargeCommunities))
+		if !slices.Equal(large, pa.LargeCommunities) {
+			errs = append(errs, fmt.Errorf("%s from %s: large communities %v, want %v", w.Prefix, p.NextHop, large, pa.LargeCommunities))
 		}
 		switch {
-		case w.LocalPref != 0 && (!p.HasLocalPref || p.LocalPref != w.LocalPref):
-			errs = append(errs, fmt.Errorf("%s from %s: local preference %s, want %d", w.Prefix, p.NextHop, localPrefText(p), w.LocalPref))
-		case w.LocalPref == 0 && p.HasLocalPref && p.LocalPref != defaultLocalPref:
+		case pa.LocalPref != 0 && (!p.HasLocalPref || p.LocalPref != pa.LocalPref):
+			errs = append(errs, fmt.Errorf("%s from %s: local preference %s, want %d", w.Prefix, p.NextHop, localPrefText(p), pa.LocalPref))
+		case pa.LocalPref == 0 && p.HasLocalPref && p.LocalPref != defaultLocalPref:
 			errs = append(errs, fmt.Errorf("%s from %s: local preference %d, want none sent (default %d)", w.Prefix, p.NextHop, p.LocalPref, defaultLocalPref))
 		}
 	}

@@ -164,3 +164,18 @@ func TestOracleAssignments(t *testing.T) {
 	e = NewExpectation(harness.NewPlan(p, testNodes()), facts)
 	require.ErrorContains(t, e.assigned(), "service waits has no LoadBalancer IP (events: Warning AllocationFailed: no available IPs)")
 }
+
+// Two advertisements of one pool, the second only from worker2 with another
+// community (the random scenario's seed 776932 found this): each node's
+// path carries its own communities, not the union.
+func TestOraclePerNodeCommunities(t *testing.T) {
+	e := expect(t, func(t *topologies.Topology) {
+		t.MetalLB.Advertisements = []topologies.BGPAdvertisement{
+			{Name: "all", Communities: []string{"64512:200"}},
+			{Name: "some", Communities: []string{"no-export"}, Nodes: []string{"worker2"}},
+		}
+	}, "worker", "worker2")
+	r := route(t, e, "ebgp", host)
+	require.Equal(t, []string{"64512:200"}, r.Paths[w1].Communities)
+	require.Equal(t, []string{"64512:200", "no-export"}, r.Paths[w2].Communities)
+}
