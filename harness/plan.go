@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -213,14 +212,6 @@ func shortNodeName(cluster, node string) string {
 		return s
 	}
 	return node
-}
-
-// nodeSelectorText is how a node list reads in messages.
-func nodeSelectorText(nodes []string) string {
-	if len(nodes) == 0 {
-		return "every node"
-	}
-	return fmt.Sprintf("nodes %s", strings.Join(nodes, ", "))
 }
 
 // MakeNode describes a node without a cluster, for plans computed offline

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/peerlab/peerlab/harness"
+	"github.com/peerlab/peerlab/internal/wait"
 	"github.com/peerlab/peerlab/routers"
 	"github.com/peerlab/peerlab/topologies"
 )
@@ -187,7 +188,7 @@ func neverEstablished(ctx context.Context, lab *harness.Lab, router string, wind
 	q := routers.NewQuerier(e)
 	// Sessions that were up drop at the next hold-timer or on the TCP
 	// reset; wait for all to leave Established first.
-	if err := wait_(ctx, 2*time.Minute, func(ctx context.Context) error {
+	if err := wait.Until(ctx, 2*time.Minute, time.Second, func(ctx context.Context) error {
 		if err := routers.NeighborsEstablished(rp.NodeAddrs()...)(ctx, q); err == nil {
 			return fmt.Errorf("router %s: sessions still Established", router)
 		}

@@ -4,13 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
-
-	"github.com/peerlab/peerlab/internal/wait"
 )
-
-func wait_(ctx context.Context, timeout time.Duration, fn func(ctx context.Context) error) error {
-	return wait.Until(ctx, timeout, time.Second, fn)
-}
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	select {
