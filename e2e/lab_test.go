@@ -38,9 +38,7 @@ func upLab(t *testing.T, ctx context.Context, topo topologies.Topology) *harness
 	})
 	start := time.Now()
 	err = lab.Up(ctx)
-	for _, p := range lab.Timings() {
-		t.Logf("phase %-28s %s", p.Phase, p.Duration.Round(100*time.Millisecond))
-	}
+	t.Logf("phases of lab %s:\n%s", lab.ID(), harness.PhaseTable(lab.Timings()))
 	require.NoError(t, err, "lab up")
 	t.Logf("lab %s up in %s", lab.ID(), time.Since(start).Round(time.Second))
 	return lab

@@ -94,10 +94,17 @@ func kindConfig(t topologies.Topology) *v1alpha4.Cluster {
 	return cfg
 }
 
-// createCluster creates the kind cluster on the given Docker network.
-func createCluster(ctx context.Context, l *Lab, network, image string) (*kindCluster, error) {
+// createCluster creates the kind cluster on the given Docker network. With
+// waitReady it also waits, as `kind create cluster --wait` does, for every
+// node to be Ready; a lab does not, since everything it applies next waits
+// for what it needs anyway, and the nodes get Ready while it applies.
+func createCluster(ctx context.Context, l *Lab, network, image string, waitReady bool) (*kindCluster, error) {
 	provider := cluster.NewProvider(cluster.ProviderWithDocker(), cluster.ProviderWithLogger(kindLogger{mu: &l.outMu, out: l.out}))
 	kc := &kindCluster{provider: provider, name: l.ClusterName(), kubeconfig: l.stateFile("kubeconfig")}
+	var readyWait time.Duration
+	if waitReady {
+		readyWait = 3 * time.Minute
+	}
 	done := make(chan error, 1)
 	go func() {
 		kindNetworkMu.Lock()
@@ -114,7 +121,7 @@ func createCluster(ctx context.Context, l *Lab, network, image string) (*kindClu
 		done <- provider.Create(kc.name,
 			cluster.CreateWithV1Alpha4Config(kindConfig(l.topo)),
 			cluster.CreateWithNodeImage(image),
-			cluster.CreateWithWaitForReady(3*time.Minute),
+			cluster.CreateWithWaitForReady(readyWait),
 			cluster.CreateWithKubeconfigPath(kc.kubeconfig),
 			cluster.CreateWithDisplayUsage(false),
 			cluster.CreateWithDisplaySalutation(false),

@@ -1,15 +1,18 @@
 package harness
 
 import (
+	"context"
 	"net/netip"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 
+	"github.com/peerlab/peerlab/images"
 	"github.com/peerlab/peerlab/routers"
 	"github.com/peerlab/peerlab/topologies"
 )
@@ -188,4 +191,90 @@ func TestNewRejectsBadInput(t *testing.T) {
 	require.ErrorContains(t, err, "routers[edge].asn")
 	_, err = New(topologies.SingleHop(), WithID("XYZ"))
 	require.ErrorContains(t, err, "6 lowercase hex digits")
+}
+
+// The MetalLB manifest, patched: every container runs the lab's images,
+// never pulls, and readiness is polled every second from the start.
+func TestPatchMetalLBManifest(t *testing.T) {
+	objs, err := metallbManifest(context.Background())
+	require.NoError(t, err)
+	refs := images.Refs{images.MetalLBController: "c:1", images.MetalLBSpeaker: "s:1", images.FRR: "f:1"}
+	require.NoError(t, patchMetalLB(objs, refs))
+	seen := map[string]bool{}
+	probes := 0
+	for _, o := range objs {
+		if o.GetKind() != "Deployment" && o.GetKind() != "DaemonSet" {
+			continue
+		}
+		for _, field := range []string{"containers", "initContainers"} {
+			cs, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", field)
+			for _, c := range cs {
+				m := c.(map[string]any)
+				seen[m["image"].(string)] = true
+				assert.Equal(t, "Never", m["imagePullPolicy"], "%s %s", o.GetName(), m["name"])
+				if m["name"] == "speaker" && field == "containers" {
+					assert.Contains(t, m["env"], map[string]any{"name": speakerDebounceEnv, "value": speakerDebounceMs})
+				}
+				for _, probe := range []string{"readinessProbe", "startupProbe"} {
+					p, ok := m[probe].(map[string]any)
+					if !ok {
+						continue
+					}
+					probes++
+					assert.NotContains(t, p, "initialDelaySeconds", "%s %s %s", o.GetName(), m["name"], probe)
+					assert.EqualValues(t, 1, p["periodSeconds"], "%s %s %s", o.GetName(), m["name"], probe)
+					if probe == "startupProbe" {
+						// 30 × 5 s in the manifest: the budget stays 150 s.
+						assert.EqualValues(t, 150, p["failureThreshold"])
+					}
+				}
+			}
+		}
+	}
+	assert.Equal(t, map[string]bool{"c:1": true, "s:1": true, "f:1": true}, seen)
+
+	// The speakers mount the memberlist secret the lab creates, and it
+	// comes after its namespace.
+	objs, err = withMemberlistSecret(objs)
+	require.NoError(t, err)
+	ns, sec := -1, -1
+	for i, o := range objs {
+		switch {
+		case o.GetKind() == "Namespace" && o.GetName() == MetalLBNamespace:
+			ns = i
+		case o.GetKind() == "Secret" && o.GetName() == memberlistSecretName:
+			sec = i
+		case o.GetKind() == "DaemonSet" && o.GetName() == "speaker":
+			vols, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "volumes")
+			mounted := false
+			for _, v := range vols {
+				if name, _, _ := unstructured.NestedString(v.(map[string]any), "secret", "secretName"); name == memberlistSecretName {
+					mounted = true
+				}
+			}
+			assert.True(t, mounted, "speaker mounts secret %s", memberlistSecretName)
+		}
+	}
+	require.GreaterOrEqual(t, ns, 0)
+	assert.Equal(t, ns+1, sec)
+
+	// Early speakers tolerate NotReady nodes and reach the API server on
+	// the nodes' network, not through the service address.
+	require.NoError(t, earlySpeakers(objs, netip.MustParseAddrPort("172.30.0.130:6443")))
+	for _, o := range objs {
+		if o.GetKind() != "DaemonSet" || o.GetName() != "speaker" {
+			continue
+		}
+		tols, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "tolerations")
+		assert.Contains(t, tols, map[string]any{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoSchedule"})
+		cs, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
+		for _, c := range cs {
+			m := c.(map[string]any)
+			if m["name"] == "speaker" {
+				assert.Contains(t, m["env"], map[string]any{"name": "KUBERNETES_SERVICE_HOST", "value": "172.30.0.130"})
+				assert.Contains(t, m["env"], map[string]any{"name": "KUBERNETES_SERVICE_PORT", "value": "6443"})
+			}
+		}
+	}
+	assert.GreaterOrEqual(t, probes, 3, "controller, speaker and frr probes")
 }

@@ -51,11 +51,15 @@ type Lab struct {
 	execs    map[string]routers.Executor // routers and clients by name, also for attached labs
 	attached map[string]string           // container names by topology name, for attached labs
 	timings  []PhaseTiming
+	upStart  time.Time
 }
 
-// PhaseTiming is how long one phase of Up took.
+// PhaseTiming is how long one phase of Up took. Phases after the cluster
+// run in two lanes at once (routers and clients; images, MetalLB and the
+// workload), so Start says where in Up a phase began.
 type PhaseTiming struct {
 	Phase    string
+	Start    time.Duration // since Up began
 	Duration time.Duration
 }
 
@@ -132,7 +136,11 @@ func (l *Lab) ClusterName() string { return "peerlab-" + l.id }
 func (l *Lab) Topology() topologies.Topology { return l.topo }
 
 // Timings are the durations of Up's phases so far.
-func (l *Lab) Timings() []PhaseTiming { return append([]PhaseTiming(nil), l.timings...) }
+func (l *Lab) Timings() []PhaseTiming {
+	l.outMu.Lock()
+	defer l.outMu.Unlock()
+	return append([]PhaseTiming(nil), l.timings...)
+}
 
 // StateDir is where the lab's kubeconfig and topology are kept.
 func (l *Lab) StateDir() string { return l.stateDir }
@@ -155,13 +163,16 @@ func (l *Lab) logf(format string, args ...any) {
 	fmt.Fprintf(l.out, "lab %s: "+format+"\n", append([]any{l.id}, args...)...)
 }
 
-// phase runs one named step of Up, timing and reporting it.
+// phase runs one named step of Up, timing and reporting it. Phases of
+// parallel lanes call it at once.
 func (l *Lab) phase(name string, fn func() error) error {
 	start := time.Now()
 	l.logf("%s ...", name)
 	err := fn()
 	d := time.Since(start)
-	l.timings = append(l.timings, PhaseTiming{Phase: name, Duration: d})
+	l.outMu.Lock()
+	l.timings = append(l.timings, PhaseTiming{Phase: name, Start: start.Sub(l.upStart), Duration: d})
+	l.outMu.Unlock()
 	if err != nil {
 		l.logf("%s FAILED after %s", name, d.Round(100*time.Millisecond))
 		return fmt.Errorf("%s: %w", name, err)
@@ -184,32 +195,75 @@ func (l *Lab) UpBare(ctx context.Context) error {
 }
 
 func (l *Lab) up(ctx context.Context, bare bool) error {
+	l.upStart = time.Now()
 	if err := l.preflight(ctx); err != nil {
 		return err
 	}
-	type step struct {
-		name string
-		fn   func(context.Context) error
-	}
-	phases := []step{
+	first := []step{
 		{"images", l.upImages},
 		{"networks and egress guard", l.upNetworks},
-		{"cluster", l.upCluster},
+		{"cluster", func(ctx context.Context) error { return l.upCluster(ctx, bare) }},
+	}
+	if err := l.runLane(ctx, first); err != nil {
+		return err
 	}
 	if !bare {
-		phases = append(phases,
-			step{"routers and clients", l.upRouters},
-			step{"load images into nodes", l.upLoadImages},
-			step{"metallb", l.upMetalLB},
-			step{"workload", l.upWorkload},
+		// Once the API server answers, the routers (which need the nodes'
+		// addresses) and the in-cluster parts go up side by side; the
+		// nodes turn Ready meanwhile.
+		err := l.runLanes(ctx,
+			[]step{{"routers and clients", l.upRouters}},
+			[]step{
+				{"load images into nodes", l.upLoadImages},
+				{"metallb", l.upMetalLB},
+				{"workload", l.upWorkload},
+			},
 		)
-	}
-	for _, p := range phases {
-		if err := l.phase(p.name, func() error { return p.fn(ctx) }); err != nil {
+		if err != nil {
 			return err
 		}
 	}
 	return l.saveState()
+}
+
+// step is one phase of Up.
+type step struct {
+	name string
+	fn   func(context.Context) error
+}
+
+// runLane runs phases one after another.
+func (l *Lab) runLane(ctx context.Context, lane []step) error {
+	for _, p := range lane {
+		if err := l.phase(p.name, func() error { return p.fn(ctx) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runLanes runs lanes side by side; the first failure cancels the others,
+// and every lane has stopped when it returns.
+func (l *Lab) runLanes(ctx context.Context, lanes ...[]step) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	errs := make([]error, len(lanes))
+	var wg sync.WaitGroup
+	for i, lane := range lanes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if errs[i] = l.runLane(ctx, lane); errs[i] != nil {
+				cancel(errs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	// Report the failure that started it, not the cancellations it caused.
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return errors.Join(errs...)
 }
 
 // preflight catches what would fail later, before anything is created.
@@ -270,8 +324,8 @@ func (l *Lab) upNetworks(ctx context.Context) error {
 	return nil
 }
 
-func (l *Lab) upCluster(ctx context.Context) error {
-	kc, err := createCluster(ctx, l, l.NetworkName(l.topo.Cluster.Network), l.refs[images.Node])
+func (l *Lab) upCluster(ctx context.Context, waitReady bool) error {
+	kc, err := createCluster(ctx, l, l.NetworkName(l.topo.Cluster.Network), l.refs[images.Node], waitReady)
 	l.cluster = kc
 	if err != nil {
 		return err
@@ -353,14 +407,27 @@ func (l *Lab) upMetalLB(ctx context.Context) error {
 	if err := patchMetalLB(objs, l.refs); err != nil {
 		return err
 	}
+	if objs, err = withMemberlistSecret(objs); err != nil {
+		return err
+	}
+	if api, ok, err := l.apiServerAddr(ctx); err != nil {
+		return err
+	} else if ok {
+		if err := earlySpeakers(objs, api); err != nil {
+			return err
+		}
+	}
 	a, err := newApplier(l.cluster.rest)
 	if err != nil {
 		return err
 	}
-	if err := a.applyAll(ctx, objs); err != nil {
+	crds, err := a.applyAll(ctx, objs)
+	if err != nil {
 		return err
 	}
-	if err := waitMetalLBReady(ctx, l.cluster.client); err != nil {
+	// The workload's objects go in now, so its pods start with MetalLB's
+	// rather than after them; the workload phase waits for them.
+	if err := l.applyWorkload(ctx, a); err != nil {
 		return err
 	}
 	plan, err := l.Plan(ctx)
@@ -371,7 +438,39 @@ func (l *Lab) upMetalLB(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return applyMetalLBResources(ctx, a, objs)
+	// Applied as soon as MetalLB's webhook answers (it retries until then);
+	// the speakers pick the configuration up whenever they start.
+	if err := a.waitCRDs(ctx, crds); err != nil {
+		return err
+	}
+	if err := applyMetalLBResources(ctx, a, objs); err != nil {
+		return err
+	}
+	return waitMetalLBReady(ctx, l.cluster.client)
+}
+
+// apiServerAddr is the API server's address on the nodes' network, when
+// one control-plane node serves it (with several, kind puts a load
+// balancer in front and the lab leaves the speakers' API path alone).
+func (l *Lab) apiServerAddr(ctx context.Context) (netip.AddrPort, bool, error) {
+	if l.topo.Cluster.ControlPlanes != 1 {
+		return netip.AddrPort{}, false, nil
+	}
+	nodes, err := l.Nodes(ctx)
+	if err != nil {
+		return netip.AddrPort{}, false, err
+	}
+	for _, n := range nodes {
+		if n.Short() != l.topo.Cluster.NodeNames()[0] {
+			continue
+		}
+		addr := n.IPv4
+		if !addr.IsValid() {
+			addr = n.IPv6
+		}
+		return netip.AddrPortFrom(addr, 6443), addr.IsValid(), nil
+	}
+	return netip.AddrPort{}, false, fmt.Errorf("lab %s: no control-plane node %q among %d nodes", l.id, l.topo.Cluster.NodeNames()[0], len(nodes))
 }
 
 // Down removes everything the lab made (also what a crashed run left): the

@@ -3,11 +3,16 @@ package harness
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"net/netip"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,6 +57,45 @@ func metallbManifest(ctx context.Context) ([]*unstructured.Unstructured, error) 
 	return decodeYAML(raw)
 }
 
+// memberlistSecret is the Secret MetalLB's speakers mount (the memberlist
+// key). MetalLB's controller creates it when it starts, but the speakers
+// are scheduled first: kubelet then retries the missing volume with a
+// growing back-off, which held the speakers' start 10-17 s past their
+// node's readiness. Creating it with the manifest removes the wait; the
+// controller finds it and leaves it alone.
+func memberlistSecret() (*unstructured.Unstructured, error) {
+	key := make([]byte, 16)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1",
+		"kind":       "Secret",
+		"metadata":   map[string]any{"name": memberlistSecretName, "namespace": MetalLBNamespace},
+		// The key is base64 text, as the controller makes it; data holds
+		// that text base64-encoded once more.
+		"data": map[string]any{"secretkey": base64.StdEncoding.EncodeToString([]byte(base64.RawStdEncoding.EncodeToString(key)))},
+	}}, nil
+}
+
+// memberlistSecretName is the secret metallb-frr.yaml's speakers mount.
+const memberlistSecretName = "memberlist"
+
+// withMemberlistSecret puts the memberlist Secret right after the
+// namespace it lives in.
+func withMemberlistSecret(objs []*unstructured.Unstructured) ([]*unstructured.Unstructured, error) {
+	sec, err := memberlistSecret()
+	if err != nil {
+		return nil, err
+	}
+	for i, o := range objs {
+		if o.GetKind() == "Namespace" && o.GetName() == MetalLBNamespace {
+			return slices.Insert(objs, i+1, sec), nil
+		}
+	}
+	return nil, fmt.Errorf("MetalLB manifest has no Namespace %s", MetalLBNamespace)
+}
+
 func decodeYAML(raw []byte) ([]*unstructured.Unstructured, error) {
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
 	var out []*unstructured.Unstructured
@@ -67,6 +111,38 @@ func decodeYAML(raw []byte) ([]*unstructured.Unstructured, error) {
 			out = append(out, u)
 		}
 	}
+}
+
+// earlySpeakers lets the speakers start while their node is still
+// NotReady. They run in the host's network namespace and need no pod
+// network, but the manifest does not tolerate the not-ready taint, so they
+// were created only once the pod network was up and were ready 4-6 s after
+// MetalLB's controller. Before kube-proxy has synced, the API's service
+// address (10.96.0.1) is not translated on the node and would leave the lab
+// by its default route, so the speaker is pointed at the API server on the
+// nodes' network instead.
+func earlySpeakers(objs []*unstructured.Unstructured, api netip.AddrPort) error {
+	for _, o := range objs {
+		if o.GetKind() != "DaemonSet" || o.GetName() != "speaker" {
+			continue
+		}
+		tols, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "tolerations")
+		tols = append(tols, map[string]any{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoSchedule"})
+		if err := unstructured.SetNestedSlice(o.Object, tols, "spec", "template", "spec", "tolerations"); err != nil {
+			return err
+		}
+		cs, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
+		for _, c := range cs {
+			m := c.(map[string]any)
+			if m["name"] != "speaker" {
+				continue
+			}
+			setEnv(m, "KUBERNETES_SERVICE_HOST", api.Addr().String())
+			setEnv(m, "KUBERNETES_SERVICE_PORT", strconv.Itoa(int(api.Port())))
+		}
+		return unstructured.SetNestedSlice(o.Object, cs, "spec", "template", "spec", "containers")
+	}
+	return fmt.Errorf("MetalLB manifest has no speaker DaemonSet")
 }
 
 // patchMetalLB points the manifest at the lab's images and fixes what FRR
@@ -102,6 +178,10 @@ func patchMetalLB(objs []*unstructured.Unstructured, refs images.Refs) error {
 				// The images are loaded into the nodes: a missing one must
 				// fail loudly, never be pulled.
 				c["imagePullPolicy"] = "Never"
+				fastProbes(c)
+				if c["name"] == "speaker" && field == "containers" {
+					setEnv(c, speakerDebounceEnv, speakerDebounceMs)
+				}
 				if c["name"] == "frr" && field == "containers" {
 					mounts, _ := c["volumeMounts"].([]any)
 					c["volumeMounts"] = append(mounts,
@@ -115,6 +195,62 @@ func patchMetalLB(objs []*unstructured.Unstructured, refs images.Refs) error {
 		}
 	}
 	return nil
+}
+
+// The speaker batches configuration changes for this long before it
+// reloads its FRR (MetalLB's default is 3 s). A lab changes configuration
+// in single applies, not storms, and the 3 s sat in every lab-up and every
+// scenario step's time to green.
+const (
+	speakerDebounceEnv = "METALLB_BGP_DEBOUNCE_TIMEOUT"
+	speakerDebounceMs  = "500"
+)
+
+// setEnv sets one environment variable of a container.
+func setEnv(c map[string]any, name, value string) {
+	env, _ := c["env"].([]any)
+	for _, e := range env {
+		if m, ok := e.(map[string]any); ok && m["name"] == name {
+			m["value"] = value
+			delete(m, "valueFrom")
+			return
+		}
+	}
+	c["env"] = append(env, map[string]any{"name": name, "value": value})
+}
+
+// fastProbes makes a container's readiness and startup probes poll every
+// second from the start. The manifest's 10 s initial delay and 10 s period
+// put up to 20 s between the controller serving and its webhook getting
+// endpoints (and as much before a speaker counts as ready), which was most
+// of the lab's MetalLB phase. Liveness probes keep their settings: a
+// tighter one could restart a container that is merely slow on a busy host.
+func fastProbes(c map[string]any) {
+	for _, probe := range []string{"readinessProbe", "startupProbe"} {
+		p, ok := c[probe].(map[string]any)
+		if !ok {
+			continue
+		}
+		if probe == "startupProbe" {
+			// Keep the time a startup probe allows (period × threshold).
+			p["failureThreshold"] = max(number(p["periodSeconds"]), 1) * max(number(p["failureThreshold"]), 1)
+		}
+		delete(p, "initialDelaySeconds")
+		p["periodSeconds"] = int64(1)
+	}
+}
+
+// number reads a decoded manifest number, whichever type the decoder chose.
+func number(v any) int64 {
+	switch n := v.(type) {
+	case int64:
+		return n
+	case float64:
+		return int64(n)
+	case int:
+		return int64(n)
+	}
+	return 0
 }
 
 // applier applies unstructured objects with server-side apply.
@@ -163,25 +299,37 @@ func (a *applier) apply(ctx context.Context, o *unstructured.Unstructured) error
 	return nil
 }
 
-// applyAll applies CRDs first and waits until they are served.
-func (a *applier) applyAll(ctx context.Context, objs []*unstructured.Unstructured) error {
-	var crds, rest []*unstructured.Unstructured
+// applyAll applies a manifest: CRDs first, then everything else at once.
+// It does not wait for the CRDs to be served (nothing in a manifest is a
+// custom resource); waitCRDs does, before custom resources are applied.
+// Waiting here held MetalLB's pods back by about 5 s at every lab-up.
+func (a *applier) applyAll(ctx context.Context, objs []*unstructured.Unstructured) (crds []string, err error) {
+	var rest []*unstructured.Unstructured
 	for _, o := range objs {
 		if o.GetKind() == "CustomResourceDefinition" {
-			crds = append(crds, o)
+			if err := a.apply(ctx, o); err != nil {
+				return nil, err
+			}
+			crds = append(crds, o.GetName())
 		} else {
 			rest = append(rest, o)
 		}
 	}
-	for _, o := range crds {
+	for _, o := range rest {
 		if err := a.apply(ctx, o); err != nil {
-			return err
+			return nil, err
 		}
 	}
+	return crds, nil
+}
+
+// waitCRDs waits until the named CRDs are Established, then forgets the
+// cached discovery so their kinds resolve.
+func (a *applier) waitCRDs(ctx context.Context, names []string) error {
 	crdGVR := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
-	for _, o := range crds {
-		err := wait.Until(ctx, time.Minute, 500*time.Millisecond, func(ctx context.Context) error {
-			got, err := a.dyn.Resource(crdGVR).Get(ctx, o.GetName(), metav1.GetOptions{})
+	for _, name := range names {
+		err := wait.Until(ctx, time.Minute, 250*time.Millisecond, func(ctx context.Context) error {
+			got, err := a.dyn.Resource(crdGVR).Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
 				return err
 			}
@@ -192,18 +340,13 @@ func (a *applier) applyAll(ctx context.Context, objs []*unstructured.Unstructure
 					return nil
 				}
 			}
-			return fmt.Errorf("CRD %s not Established yet", o.GetName())
+			return fmt.Errorf("CRD %s not Established yet", name)
 		})
 		if err != nil {
 			return err
 		}
 	}
 	a.mapper.Reset()
-	for _, o := range rest {
-		if err := a.apply(ctx, o); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
@@ -212,7 +355,7 @@ func (a *applier) applyAll(ctx context.Context, objs []*unstructured.Unstructure
 // appear some seconds after the controller reports ready).
 func applyMetalLBResources(ctx context.Context, a *applier, objs []*unstructured.Unstructured) error {
 	for _, o := range objs {
-		err := wait.Until(ctx, 2*time.Minute, time.Second, func(ctx context.Context) error {
+		err := wait.Until(ctx, 2*time.Minute, 500*time.Millisecond, func(ctx context.Context) error {
 			err := a.apply(ctx, o)
 			if err != nil && (apierrors.IsInternalError(err) || strings.Contains(err.Error(), "webhook")) {
 				return err
@@ -239,7 +382,7 @@ func toAny(s []string) []any {
 
 // waitMetalLBReady waits for the controller and every speaker.
 func waitMetalLBReady(ctx context.Context, cs kubernetes.Interface) error {
-	return wait.Until(ctx, 4*time.Minute, time.Second, func(ctx context.Context) error {
+	return wait.Until(ctx, 4*time.Minute, 250*time.Millisecond, func(ctx context.Context) error {
 		d, err := cs.AppsV1().Deployments(MetalLBNamespace).Get(ctx, "controller", metav1.GetOptions{})
 		if err != nil {
 			return err

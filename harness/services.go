@@ -156,12 +156,9 @@ func workloadObjects(t topologies.Topology, backendImage string) ([]*unstructure
 	return out, nil
 }
 
-func (l *Lab) upWorkload(ctx context.Context) error {
+// applyWorkload applies the services and their backends (no waiting).
+func (l *Lab) applyWorkload(ctx context.Context, a *applier) error {
 	objs, err := workloadObjects(l.topo, l.refs[images.Backend])
-	if err != nil {
-		return err
-	}
-	a, err := newApplier(l.cluster.rest)
 	if err != nil {
 		return err
 	}
@@ -170,7 +167,13 @@ func (l *Lab) upWorkload(ctx context.Context) error {
 			return err
 		}
 	}
-	return wait.Until(ctx, 3*time.Minute, time.Second, func(ctx context.Context) error {
+	return nil
+}
+
+// upWorkload waits until the workload applied with MetalLB is ready: every
+// backend running and every service holding its LoadBalancer IPs.
+func (l *Lab) upWorkload(ctx context.Context) error {
+	return wait.Until(ctx, 3*time.Minute, 250*time.Millisecond, func(ctx context.Context) error {
 		if err := backendsReady(ctx, l.cluster.client, l.topo); err != nil {
 			return err
 		}

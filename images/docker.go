@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/distribution/reference"
 )
 
 // Labels every image of the kit carries.
@@ -230,4 +232,15 @@ func appendTar(w io.Writer, base string, extra map[string]fileEntry) error {
 	// writeLayerAfter writes its own end-of-archive marker; the base's was
 	// not copied, so the two streams form one archive.
 	return writeLayerAfter(w, extra, dirs)
+}
+
+// ContainerdRef is the full name containerd (and so a kind node) gives an
+// image reference: "peerlab/frr:forky" is "docker.io/peerlab/frr:forky".
+// A reference that does not parse is returned unchanged.
+func ContainerdRef(ref string) string {
+	n, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return ref
+	}
+	return n.String()
 }

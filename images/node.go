@@ -8,7 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -415,6 +415,14 @@ func criBaseSpec(ctx context.Context, ctr string) (string, error) {
 
 // --- node image --------------------------------------------------------------
 
+// LabImages are the kit's images a lab runs inside its cluster: MetalLB,
+// FRR for the speaker pods, the backend. The node image holds their offline
+// builds under their own tags, so a lab on the offline kit loads nothing
+// into its nodes at up (that load took 29-49 s of every lab-up). A lab that
+// runs other references (upstream images in auto mode, or a topology's own
+// nodeImage) still gets whatever its nodes lack loaded at up.
+var LabImages = []Name{FRR, MetalLBController, MetalLBSpeaker, Backend}
+
 func (k *Kit) nodeHash(ctx context.Context) (string, error) {
 	return k.memo("node", func() (string, error) {
 		base, err := k.nodeBaseHash(ctx)
@@ -433,7 +441,16 @@ func (k *Kit) nodeHash(ctx context.Context) (string, error) {
 			}
 			inner = append(inner, h)
 		}
-		return combine("node", 1, base, kube, inner, defaultCNIManifest, defaultStorageManifest), nil
+		var lab []string
+		recipes := k.recipes()
+		for _, n := range LabImages {
+			h, err := recipes[n].hash(ctx)
+			if err != nil {
+				return "", err
+			}
+			lab = append(lab, h)
+		}
+		return combine("node", 3, base, kube, inner, lab, defaultCNIManifest, defaultStorageManifest), nil
 	})
 }
 
@@ -464,9 +481,17 @@ func (k *Kit) buildNode(ctx context.Context, hash string) (string, error) {
 			return "", err
 		}
 	}
+	recipes := k.recipes()
+	var lab []string
+	for _, n := range LabImages {
+		if err := k.ensureOffline(ctx, recipes[n]); err != nil {
+			return "", fmt.Errorf("image %s for the node: %w", n, err)
+		}
+		lab = append(lab, recipes[n].tag)
+	}
 	var id string
 	err = k.step("assemble node image", func() error {
-		id, err = assembleNode(ctx, kube, inner, hash)
+		id, err = assembleNode(ctx, kube, inner, lab, hash)
 		return err
 	})
 	return id, err
@@ -495,13 +520,25 @@ func checkKubeadmImages(ctx context.Context, kubeadm string, inner []innerImage)
 	return nil
 }
 
+// buildContainerdRoot is containerd's root while the node image is
+// assembled: a volume, since the overlayfs snapshotter refuses a root on
+// overlayfs (the build container's own file system).
+const buildContainerdRoot = "/peerlab-build/containerd"
+
 // assembleNode puts the Kubernetes binaries, kind's version file and default
-// manifests, and every inner image into a container of the node base, then
-// commits it. Images go into containerd's k8s.io namespace pinned, under
-// the names kubeadm and the manifests use, so the cluster never pulls.
-func assembleNode(ctx context.Context, kube string, inner []innerImage, hash string) (string, error) {
+// manifests, every inner image and the lab's images (docker tags in lab)
+// into a container of the node base, then commits it. Images go into
+// containerd's k8s.io namespace pinned, inner ones under the names kubeadm
+// and the manifests use, lab ones under their tags, so the cluster never
+// pulls.
+func assembleNode(ctx context.Context, kube string, inner []innerImage, lab []string, hash string) (string, error) {
 	name := fmt.Sprintf("peerlab-node-build-%d", time.Now().UnixNano())
+	// containerd's overlayfs snapshotter (which unpacks the lab images)
+	// needs mounts, hence --privileged, and a root that is not itself on
+	// overlayfs, hence the volume; the result is copied into the image's
+	// /var/lib/containerd before the commit.
 	if _, err := run(ctx, nil, nil, "", "docker", "run", "-d", "--name", name, "--label", LabelKit+"=build",
+		"--privileged", "--mount", "type=volume,dst="+buildContainerdRoot,
 		"--network", "none", "--entrypoint", "sleep", tagNodeBase, "infinity"); err != nil {
 		return "", err
 	}
@@ -542,7 +579,7 @@ func assembleNode(ctx context.Context, kube string, inner []innerImage, hash str
 	if _, err := run(ctx, nil, nil, "", "docker", "cp", filepath.Join(tmp, "kind")+"/.", name+":/kind/"); err != nil {
 		return "", err
 	}
-	if err := exec(nil, "sh", "-c", "chown -R root:root /kind /usr/bin/kubeadm /usr/bin/kubelet /usr/bin/kubectl && nohup containerd >/var/log/containerd-build.log 2>&1 &"); err != nil {
+	if err := exec(nil, "sh", "-c", "chown -R root:root /kind /usr/bin/kubeadm /usr/bin/kubelet /usr/bin/kubectl && nohup containerd --root "+buildContainerdRoot+" >/var/log/containerd-build.log 2>&1 &"); err != nil {
 		return "", err
 	}
 	if err := wait.Until(ctx, 30*time.Second, 200*time.Millisecond, func(ctx context.Context) error {
@@ -551,22 +588,39 @@ func assembleNode(ctx context.Context, kube string, inner []innerImage, hash str
 	}); err != nil {
 		return "", fmt.Errorf("containerd in the build container did not start: %w", err)
 	}
-	// One docker save of all inner images, streamed into containerd.
-	archive := filepath.Join(tmp, "images.tar")
+	// One docker save of all inner images, streamed into containerd packed
+	// (as kind's node images hold them: kubelet unpacks at boot), and one
+	// of the lab's images, unpacked: a lab's speakers start when the whole
+	// cluster is booting on a busy host, and unpacking FRR and the speaker
+	// there took 13-17 s of every lab-up. Unpacked, they cost each node
+	// about 450 MB more of /var.
+	importImages := func(tags []string, unpack bool) error {
+		archive := filepath.Join(tmp, "images.tar")
+		defer os.Remove(archive)
+		if _, err := run(ctx, nil, nil, "", "docker", append([]string{"save", "-o", archive}, tags...)...); err != nil {
+			return err
+		}
+		f, err := os.Open(archive)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		args := []string{"ctr", "--namespace=k8s.io", "images", "import", "--label=io.cri-containerd.pinned=pinned", "--digests"}
+		if unpack {
+			args = append(args, "--snapshotter=overlayfs")
+		} else {
+			args = append(args, "--all-platforms", "--no-unpack")
+		}
+		return exec(f, append(args, "-")...)
+	}
 	var tags []string
 	for _, i := range inner {
 		tags = append(tags, i.dockerTag())
 	}
-	if _, err := run(ctx, nil, nil, "", "docker", append([]string{"save", "-o", archive}, tags...)...); err != nil {
+	if err := importImages(tags, false); err != nil {
 		return "", err
 	}
-	f, err := os.Open(archive)
-	if err != nil {
-		return "", err
-	}
-	err = exec(f, "ctr", "--namespace=k8s.io", "images", "import", "--label=io.cri-containerd.pinned=pinned", "--all-platforms", "--no-unpack", "--digests", "-")
-	f.Close()
-	if err != nil {
+	if err := importImages(lab, true); err != nil {
 		return "", err
 	}
 	for _, i := range inner {
@@ -581,21 +635,34 @@ func assembleNode(ctx context.Context, kube string, inner []innerImage, hash str
 			return "", err
 		}
 	}
+	want := make([]string, 0, len(inner)+len(lab))
+	for _, i := range inner {
+		want = append(want, i.ref)
+	}
+	for _, t := range lab {
+		ref := ContainerdRef(t)
+		if err := exec(nil, "ctr", "--namespace=k8s.io", "images", "label", ref, "io.cri-containerd.pinned=pinned"); err != nil {
+			return "", err
+		}
+		want = append(want, ref)
+	}
 	out, err := run(ctx, nil, nil, "", "docker", "exec", name, "ctr", "--namespace=k8s.io", "images", "ls", "-q")
 	if err != nil {
 		return "", err
 	}
 	got := strings.Fields(string(out))
-	sort.Strings(got)
-	for _, i := range inner {
-		if sort.SearchStrings(got, i.ref) == len(got) || got[sort.SearchStrings(got, i.ref)] != i.ref {
-			return "", fmt.Errorf("image %s missing in the node's containerd after import (have %v)", i.ref, got)
+	for _, ref := range want {
+		if !slices.Contains(got, ref) {
+			return "", fmt.Errorf("image %s missing in the node's containerd after import (have %v)", ref, got)
 		}
 	}
 	// The build container's init is sleep, which reaps nothing: a stopped
 	// containerd stays as a zombie, so wait for no live (non-Z) one.
 	if err := exec(nil, "sh", "-c", "pkill -TERM -x containerd; for i in $(seq 1 100); do ps -o stat= -C containerd | grep -qv '^Z' || exit 0; sleep 0.1; done; exit 1"); err != nil {
 		return "", fmt.Errorf("containerd in the build container did not stop: %w", err)
+	}
+	if err := exec(nil, "cp", "-a", buildContainerdRoot+"/.", "/var/lib/containerd/"); err != nil {
+		return "", fmt.Errorf("copy containerd's root into the node image: %w", err)
 	}
 	out, err = run(ctx, nil, nil, "", "docker", "commit",
 		"--change", `ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]`,

@@ -649,7 +649,7 @@ func TestApplyComplexSpec(t *testing.T) {
 		"bgp listen range 172.28.2.0/24 peer-group nodes",
 		"bgp listen range fd00:28:2::/64 peer-group nodes",
 		"neighbor nodes bfd profile slow",
-		"neighbor nodes timers connect 5",
+		"neighbor nodes timers connect 1",
 		"neighbor 172.28.3.10 timers connect 10",
 		"profile slow",
 		"route-map from-nodes permit 10",

@@ -202,7 +202,7 @@ func TestRenderDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		" neighbor 172.28.1.3 timers connect 5\n", // the 120 s connect-retry trap
+		" neighbor 172.28.1.3 timers connect 1\n", // the 120 s connect-retry trap
 		" no bgp ebgp-requires-policy\n",
 		" no bgp default ipv4-unicast\n",
 		"  neighbor 172.28.1.3 activate\n",

@@ -9,7 +9,11 @@ import (
 // neighbor and peer group that does not set its own. FRR's default is 120 s:
 // a session whose first attempt fails (the peer is not up yet, which is the
 // normal case when a lab starts) would then sit in Active for two minutes.
-const DefaultConnectRetry = 5 * time.Second
+// One second, not five: at lab-up the speakers' FRR gets its neighbors a
+// line at a time from frr-reload and refuses the first attempt ("No AFI/SAFI
+// activated"), so the session waits for the next retry on both ends. A
+// retry costs one SYN between lab containers.
+const DefaultConnectRetry = 1 * time.Second
 
 // DefaultLogFile is where the rendered config sends FRR's log. The daemons
 // run detached from the container's stdout, so a file read through Exec is the

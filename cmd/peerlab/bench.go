@@ -19,12 +19,12 @@ import (
 // benchPair is one measurement: a bare cluster create, then the whole lab
 // to green, with the same node image and node count.
 type benchPair struct {
-	BareSeconds  float64            `json:"bareClusterSeconds"`
-	LabSeconds   float64            `json:"labToGreenSeconds"`
-	Ratio        float64            `json:"ratio"`
-	BarePhases   map[string]float64 `json:"barePhases"`
-	LabPhases    map[string]float64 `json:"labPhases"`
-	GreenSeconds float64            `json:"greenAfterUpSeconds"`
+	BareSeconds  float64      `json:"bareClusterSeconds"`
+	LabSeconds   float64      `json:"labToGreenSeconds"`
+	Ratio        float64      `json:"ratio"`
+	BarePhases   []benchPhase `json:"barePhases"`
+	LabPhases    []benchPhase `json:"labPhases"`
+	GreenSeconds float64      `json:"greenAfterUpSeconds"`
 }
 
 // runBench: peerlab bench [--topology NAME | -f FILE] [--pairs N] [-o FILE]
@@ -92,9 +92,7 @@ func runBench(ctx context.Context, args []string) error {
 		}
 		p.Ratio = p.LabSeconds / p.BareSeconds
 		fmt.Printf("pair %d: bare cluster %.1fs, lab to green %.1fs (green %.1fs after up), ratio %.2f\n", i+1, p.BareSeconds, p.LabSeconds, p.GreenSeconds, p.Ratio)
-		for _, ph := range lab.Timings() {
-			fmt.Printf("    %-28s %6.1fs\n", ph.Phase, ph.Duration.Seconds())
-		}
+		fmt.Print(harness.PhaseTable(append(lab.Timings(), harness.PhaseTiming{Phase: "green (sessions, BFD, ECMP)", Start: up, Duration: time.Duration(p.GreenSeconds * float64(time.Second))})))
 		results = append(results, p)
 	}
 	ratios := make([]float64, 0, len(results))
@@ -118,12 +116,19 @@ func runBench(ctx context.Context, args []string) error {
 	return nil
 }
 
-func phaseMap(ts []harness.PhaseTiming) map[string]float64 {
-	m := map[string]float64{}
+// benchPhase is one phase of Up: where it started and how long it took.
+type benchPhase struct {
+	Phase   string  `json:"phase"`
+	Start   float64 `json:"startSeconds"`
+	Seconds float64 `json:"seconds"`
+}
+
+func phaseMap(ts []harness.PhaseTiming) []benchPhase {
+	out := make([]benchPhase, 0, len(ts))
 	for _, t := range ts {
-		m[t.Phase] = t.Duration.Round(100 * time.Millisecond).Seconds()
+		out = append(out, benchPhase{t.Phase, t.Start.Round(100 * time.Millisecond).Seconds(), t.Duration.Round(100 * time.Millisecond).Seconds()})
 	}
-	return m
+	return out
 }
 
 // downNow removes a benchmark lab even when ctx was cancelled.

@@ -70,11 +70,11 @@ func runUp(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	fmt.Printf("\nlab %s (%s) is up in %s\n", lab.ID(), topo.Name, time.Since(start).Round(time.Second))
+	fmt.Printf("\nlab %s (%s) is up in %s\n\n%s\n", lab.ID(), topo.Name, time.Since(start).Round(time.Second), harness.PhaseTable(lab.Timings()))
 	// Sessions take some seconds after MetalLB configures the speakers; say
 	// when the lab is green, or what is still wrong (the lab stays up).
 	checks := scenarios.All(scenarios.SessionsEstablished, scenarios.BFDUp, scenarios.ECMPNextHops)
-	err = scenarios.Eventually(ctx, lab, 2*time.Minute, time.Second, checks)
+	err = scenarios.Eventually(ctx, lab, 2*time.Minute, 250*time.Millisecond, checks)
 	if err == nil {
 		err = scenarios.HoldGreen(ctx, lab, 10*time.Second, checks)
 	}
