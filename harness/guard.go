@@ -150,3 +150,23 @@ func (g *egressGuard) remove(ctx context.Context) error {
 	}
 	return nil
 }
+
+// guardChainIDs lists the lab ids of guard chains present in iptables or
+// ip6tables, so a sweep finds the guard of a lab whose process died
+// before it made anything else (or after it removed everything else).
+func guardChainIDs(ctx context.Context) []string {
+	var ids []string
+	for _, bin := range []string{"iptables", "ip6tables"} {
+		out, err := runIPT(ctx, bin, "-S")
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(out, "\n") {
+			name, ok := strings.CutPrefix(line, "-N PEERLAB-")
+			if ok && len(name) == 6 && strings.Trim(name, "0123456789ABCDEF") == "" {
+				ids = append(ids, strings.ToLower(name))
+			}
+		}
+	}
+	return ids
+}

@@ -235,6 +235,11 @@ type step struct {
 // runLane runs phases one after another.
 func (l *Lab) runLane(ctx context.Context, lane []step) error {
 	for _, p := range lane {
+		// Stop between phases too: a phase that cannot be cancelled
+		// (kind's create) must not start once the lab is being abandoned.
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("before %s: %w", p.name, err)
+		}
 		if err := l.phase(p.name, func() error { return p.fn(ctx) }); err != nil {
 			return err
 		}

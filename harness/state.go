@@ -146,7 +146,7 @@ func Attach(ctx context.Context, id string, opts ...Option) (*Lab, error) {
 
 // SweepAll removes every peerlab lab on this machine, with or without state:
 // kind clusters named peerlab-*, labelled containers and networks, guard
-// chains, state directories. For CI and for cleaning up after crashes.
+// chains (also orphaned ones), state directories. For CI and for cleaning up after crashes.
 func SweepAll(ctx context.Context) error {
 	ids := map[string]bool{}
 	if running, err := Running(); err == nil {
@@ -172,6 +172,9 @@ func SweepAll(ctx context.Context) error {
 		return err
 	}
 	for _, id := range labelled {
+		ids[id] = true
+	}
+	for _, id := range guardChainIDs(ctx) {
 		ids[id] = true
 	}
 	root, err := StateRoot()

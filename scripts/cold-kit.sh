@@ -28,7 +28,18 @@ mkdir -p "$out"
 log=$out/kit.log
 
 echo "cold-kit.sh: clearing caches"
-docker images -q --filter label=io.peerlab.kit | sort -u | xargs -r docker rmi -f >/dev/null
+# Children first: a parent image refuses removal while a child exists, so
+# repeat until none is left.
+for _ in 1 2 3 4 5; do
+  ids=$(docker images -q --filter label=io.peerlab.kit | sort -u)
+  [ -z "$ids" ] && break
+  docker rmi -f $ids >/dev/null 2>&1 || true
+done
+if [ -n "$(docker images -q --filter label=io.peerlab.kit)" ]; then
+  echo "cold-kit.sh: could not remove every kit image:" >&2
+  docker images --filter label=io.peerlab.kit >&2
+  exit 1
+fi
 docker image prune -f >/dev/null
 docker builder prune -af >/dev/null 2>&1 || true
 rm -rf "${XDG_CACHE_HOME:-$HOME/.cache}/peerlab"

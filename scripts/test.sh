@@ -24,11 +24,19 @@ go run ./cmd/peerlab images build
 step "vet"
 go vet ./...
 
-step "tests"
-# -p 1: labs use fixed subnets (two at once would collide) and the machine
-# has two cores; -count=1: a lab test's result must never come from cache.
+step "lint the CI workflow"
+# actionlint from the Go module proxy (tools/go.mod), as the workflow's
+# own validity is part of the build.
+go tool -modfile=tools/go.mod actionlint .github/workflows/*.yml
+
+step "tests: every runnable lane of the matrix"
+# The same runner the nightly matrix uses: each lane through gotestsum
+# (JUnit XML, go test -json, output and dumps under peerlab-matrix/LANE),
+# results appended to peerlab-matrix/history.jsonl. Lanes run go test with
+# -p 1 (labs use fixed subnets; the machine has two cores) and -count=1 (a
+# lab test's result never comes from cache).
 status=0
-go test -p 1 -count=1 -timeout 75m ./... || status=$?
+go run ./cmd/peerlab matrix --dir "${PEERLAB_MATRIX_DIR:-peerlab-matrix}" || status=$?
 
 step "leftovers"
 left=$(docker ps -a --filter label=io.peerlab.lab --format '{{.Names}}'; \

@@ -35,6 +35,7 @@ func commands() map[string]command {
 		"vtysh":      {"open vtysh on a lab router (or run -c commands)", runVtysh},
 		"kubeconfig": {"print the path of a lab's kubeconfig", runKubeconfig},
 		"bench":      {"measure lab-up to green against a bare cluster", runBench},
+		"matrix":     {"run the test matrix's lanes here (JUnit, history, flakes)", runMatrix},
 	}
 }
 

@@ -57,11 +57,18 @@ func runUp(ctx context.Context, args []string) error {
 	if err := lab.Up(ctx); err != nil {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
 		defer cancel()
-		dir, _ := filepath.Abs(filepath.Join("peerlab-artifacts", lab.ID()))
-		if derr := lab.Dump(dctx, dir); derr != nil {
-			fmt.Fprintf(os.Stderr, "dump: %v\n", derr)
+		if ctx.Err() != nil {
+			// Interrupted (Ctrl-C, SIGTERM): the user wants it gone, not
+			// dumped; a second signal is not needed and is ignored.
+			err = fmt.Errorf("interrupted: %w", err)
+			fmt.Fprintf(os.Stderr, "peerlab up: interrupted; removing lab %s\n", lab.ID())
+		} else {
+			dir, _ := filepath.Abs(filepath.Join("peerlab-artifacts", lab.ID()))
+			if derr := lab.Dump(dctx, dir); derr != nil {
+				fmt.Fprintf(os.Stderr, "dump: %v\n", derr)
+			}
+			fmt.Fprintf(os.Stderr, "artifacts: %s\n", dir)
 		}
-		fmt.Fprintf(os.Stderr, "artifacts: %s\n", dir)
 		if *keep {
 			return fmt.Errorf("%w\n(lab %s left in place: peerlab down --lab %s removes it)", err, lab.ID(), lab.ID())
 		}

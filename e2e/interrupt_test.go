@@ -1,0 +1,142 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/peerlab/peerlab/harness"
+)
+
+// interruptPoints are moments of `peerlab up`, recognised by a line of its
+// output, at which the test sends SIGINT: networks and the egress guard in
+// place; kind half-way through creating the cluster; routers starting
+// while MetalLB is applied.
+var interruptPoints = []string{
+	"networks and egress guard done",
+	"Starting control-plane",
+	"metallb ...",
+}
+
+// TestInterruptedUp interrupts `peerlab up` at several points across its
+// phases and asserts that nothing of the lab remains: containers, kind
+// nodes, networks, iptables chains, state. PEERLAB_INTERRUPTS=N runs N
+// interrupted ups, cycling over the points (the goal: 20 in a row, 0
+// leftovers); the default is one per point.
+func TestInterruptedUp(t *testing.T) {
+	n := len(interruptPoints)
+	if s := os.Getenv("PEERLAB_INTERRUPTS"); s != "" {
+		v, err := strconv.Atoi(s)
+		require.NoError(t, err, "PEERLAB_INTERRUPTS")
+		n = v
+	}
+	bin := filepath.Join(t.TempDir(), "peerlab")
+	build := exec.Command("go", "build", "-o", bin, "../cmd/peerlab")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "build peerlab: %s", out)
+
+	for i := range n {
+		point := interruptPoints[i%len(interruptPoints)]
+		t.Run(fmt.Sprintf("%02d-%s", i+1, strings.Fields(point)[0]), func(t *testing.T) {
+			id := randomID(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+			// Whatever happens, the lab goes (and a leak fails the test
+			// below before this sweeps it).
+			t.Cleanup(func() { harness.Remove(context.Background(), id) })
+			cmd := exec.CommandContext(ctx, bin, "up", "--id", id)
+			cmd.Dir = ".." // the checkout: the image kit builds peerlab's own images from it
+			stderr, err := cmd.StderrPipe()
+			require.NoError(t, err)
+			cmd.Stdout = io.Discard
+			start := time.Now()
+			require.NoError(t, cmd.Start())
+			seen, tail := waitForLine(stderr, point)
+			require.Truef(t, seen, "peerlab up never printed %q; its last lines:\n%s", point, tail)
+			sent := time.Since(start)
+			require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+			go io.Copy(io.Discard, stderr)
+			err = cmd.Wait()
+			t.Logf("SIGINT at %q (%.1fs into up); peerlab exited %.1fs later", point, sent.Seconds(), time.Since(start).Seconds()-sent.Seconds())
+			assert.Error(t, err, "an interrupted up must not exit 0")
+			assert.Empty(t, leftovers(t, id), "lab %s left these behind after SIGINT at %q", id, point)
+			assert.NoDirExists(t, filepath.Join(cmd.Dir, "peerlab-artifacts", id), "an interrupted up is removed, not dumped")
+		})
+	}
+}
+
+// waitForLine reads lines until one contains want; it returns the last
+// lines read when the stream ends first.
+func waitForLine(r io.Reader, want string) (bool, string) {
+	sc := bufio.NewScanner(r)
+	var last []string
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.Contains(line, want) {
+			return true, ""
+		}
+		last = append(last, line)
+		if len(last) > 20 {
+			last = last[1:]
+		}
+	}
+	return false, strings.Join(last, "\n")
+}
+
+// leftovers lists whatever of lab id still exists on this machine.
+func leftovers(t *testing.T, id string) []string {
+	t.Helper()
+	var out []string
+	list := func(what string, args ...string) {
+		b, err := exec.Command(args[0], args[1:]...).Output()
+		if err != nil {
+			out = append(out, fmt.Sprintf("%s: cannot check: %v", what, err))
+			return
+		}
+		for _, f := range strings.Fields(string(b)) {
+			out = append(out, what+" "+f)
+		}
+	}
+	list("container", "docker", "ps", "-a", "--filter", "label=io.peerlab.lab="+id, "--format", "{{.Names}}")
+	list("kind node", "docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster=peerlab-"+id, "--format", "{{.Names}}")
+	list("network", "docker", "network", "ls", "--filter", "label=io.peerlab.lab="+id, "--format", "{{.Name}}")
+	list("volume", "docker", "volume", "ls", "--filter", "label=io.peerlab.lab="+id, "--format", "{{.Name}}")
+	chain := "PEERLAB-" + strings.ToUpper(id)
+	for _, ipt := range []string{"iptables-save", "ip6tables-save"} {
+		b, err := exec.Command(ipt).Output()
+		if err != nil {
+			out = append(out, fmt.Sprintf("%s: cannot check: %v", ipt, err))
+			continue
+		}
+		if strings.Contains(string(b), chain) {
+			out = append(out, ipt+" chain "+chain)
+		}
+	}
+	root, err := harness.StateRoot()
+	require.NoError(t, err)
+	if _, err := os.Stat(filepath.Join(root, id)); err == nil {
+		out = append(out, "state "+filepath.Join(root, id))
+	}
+	return out
+}
+
+func randomID(t *testing.T) string {
+	b := make([]byte, 3)
+	_, err := rand.Read(b)
+	require.NoError(t, err)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,128 @@
+// Package matrix is the test matrix as data, and the runner that runs its
+// lanes on this machine one after another. The CI workflow asks the same
+// list for its jobs (`peerlab matrix --list -o github`) and runs each with
+// the same command (`peerlab matrix --lane NAME`), so the nightly matrix and
+// a local run cannot drift apart.
+package matrix
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Lane is one cell of the matrix: what it runs and what it covers.
+type Lane struct {
+	Name string `json:"name"`
+	// Family, Backend and Topology say which part of the matrix the lane
+	// covers ("-" where it does not apply, as for unit tests).
+	Family   string `json:"family"`
+	Backend  string `json:"backend"`
+	Topology string `json:"topology"`
+	// Kubernetes is the version the lane's clusters run.
+	Kubernetes string `json:"kubernetes"`
+	// Packages and Run select the Go tests (Run is go test's -run; empty
+	// runs every test of the packages).
+	Packages []string `json:"packages"`
+	Run      string   `json:"run,omitempty"`
+	// Timeout is go test's -timeout for the lane.
+	Timeout time.Duration `json:"timeout"`
+	// Covers says, for people, what a green lane proves.
+	Covers string `json:"covers"`
+	// Pending, when set, says why the lane cannot run yet (it is listed so
+	// the matrix shows its whole shape; the runner and CI skip it).
+	Pending string `json:"pending,omitempty"`
+}
+
+// KubernetesVersion is the only version the image kit builds on this kind
+// of host (1.35+ refuses cgroup v1).
+const KubernetesVersion = "v1.34.10"
+
+// Lanes is the matrix, in the order the runner runs it.
+func Lanes() []Lane {
+	unit := []string{"./topologies/...", "./harness/...", "./scenarios/...", "./images/...", "./internal/...", "./routers/...", "./cmd/..."}
+	return []Lane{
+		{
+			Name: "unit", Family: "-", Backend: "-", Topology: "-", Kubernetes: "-",
+			Packages: unit, Timeout: 20 * time.Minute,
+			Covers: "topology loading and validation, plans, renderers, FRR JSON parsers on captured output, the scenario oracle, the image kit's hashing, and the routers package against real FRR containers",
+		},
+		{
+			Name: "ipv4-frr-single-hop", Family: "ipv4", Backend: "frr", Topology: "single-hop", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^(TestSingleHop|TestBrokenPeer)$", Timeout: 30 * time.Minute,
+			Covers: "eBGP single-hop: sessions, BFD, ECMP in RIB and kernel, curl from the client, pod network, a live apply, a node restart; a broken peer refused at validation and diagnosed live",
+		},
+		{
+			Name: "ipv4-frr-multi-hop", Family: "ipv4", Backend: "frr", Topology: "multi-hop", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestMultiHop$", Timeout: 30 * time.Minute,
+			Covers: "eBGP multi-hop behind a transit router: sessions, multi-hop BFD, ECMP, curl through two routers",
+		},
+		{
+			Name: "ipv4-frr-catalog", Family: "ipv4", Backend: "frr", Topology: "reference", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestCatalog$", Timeout: 40 * time.Minute,
+			Covers: "the scenario catalog on one reference lab (eBGP/iBGP, single and multi-hop, MD5, BFD): pools, communities, aggregation, selectors, timers, ETP Local, shared IPs, random reconfigurations",
+		},
+		{
+			Name: "ipv4-frr-interrupts", Family: "ipv4", Backend: "frr", Topology: "single-hop", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestInterruptedUp$", Timeout: 30 * time.Minute,
+			Covers: "SIGINT to peerlab up with networks and guard in place, half-way through kind's create, and while MetalLB and the routers come up: nothing of the lab remains (PEERLAB_INTERRUPTS=20 for the 20-in-a-row goal)",
+		},
+		{
+			Name: "ipv6-frr-single-hop", Family: "ipv6", Backend: "frr", Topology: "single-hop", Kubernetes: KubernetesVersion,
+			Pending: "IPv6 pod network and next hops (issue 10)",
+		},
+		{
+			Name: "dual-frr-multi-hop", Family: "dual", Backend: "frr", Topology: "multi-hop", Kubernetes: KubernetesVersion,
+			Pending: "dual-stack pod network and services (issue 10)",
+		},
+		{
+			Name: "ipv4-frr-k8s-single-hop", Family: "ipv4", Backend: "frr-k8s", Topology: "single-hop", Kubernetes: KubernetesVersion,
+			Pending: "the frr-k8s backend (issue 11)",
+		},
+		{
+			Name: "ipv4-native-single-hop", Family: "ipv4", Backend: "native", Topology: "single-hop", Kubernetes: KubernetesVersion,
+			Pending: "the native backend (issue 11)",
+		},
+	}
+}
+
+// Select returns the named lanes (all runnable ones for none), refusing
+// unknown names with the list of known ones and pending lanes with why.
+func Select(names []string) ([]Lane, error) {
+	all := Lanes()
+	if len(names) == 0 {
+		var out []Lane
+		for _, l := range all {
+			if l.Pending == "" {
+				out = append(out, l)
+			}
+		}
+		return out, nil
+	}
+	var out []Lane
+	for _, n := range names {
+		i := slices.IndexFunc(all, func(l Lane) bool { return l.Name == n })
+		if i < 0 {
+			known := make([]string, len(all))
+			for j, l := range all {
+				known[j] = l.Name
+			}
+			return nil, fmt.Errorf("unknown lane %q (lanes: %s)", n, strings.Join(known, ", "))
+		}
+		if all[i].Pending != "" {
+			return nil, fmt.Errorf("lane %s cannot run yet: %s", n, all[i].Pending)
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
+}
+
+// GoTestArgs are the go test arguments of a lane.
+func (l Lane) GoTestArgs() []string {
+	args := []string{"-p", "1", "-count=1", "-timeout", l.Timeout.String()}
+	if l.Run != "" {
+		args = append(args, "-run", l.Run)
+	}
+	return append(args, l.Packages...)
+}

@@ -1,0 +1,100 @@
+package matrix
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLanesAreWellFormed(t *testing.T) {
+	seen := map[string]bool{}
+	for _, l := range Lanes() {
+		assert.False(t, seen[l.Name], "lane %s listed twice", l.Name)
+		seen[l.Name] = true
+		assert.NotEmpty(t, l.Family, l.Name)
+		assert.NotEmpty(t, l.Backend, l.Name)
+		assert.NotEmpty(t, l.Topology, l.Name)
+		if l.Pending != "" {
+			continue
+		}
+		assert.NotEmpty(t, l.Packages, "lane %s runs nothing", l.Name)
+		assert.NotEmpty(t, l.Covers, "lane %s does not say what it covers", l.Name)
+		assert.Positive(t, l.Timeout, l.Name)
+		for _, p := range l.Packages {
+			assert.DirExists(t, filepath.Join("..", "..", strings.TrimSuffix(p, "/...")), "lane %s: package %s", l.Name, p)
+		}
+	}
+}
+
+func TestSelect(t *testing.T) {
+	all, err := Select(nil)
+	require.NoError(t, err)
+	for _, l := range all {
+		assert.Empty(t, l.Pending, "default selection holds pending lane %s", l.Name)
+	}
+	assert.GreaterOrEqual(t, len(all), 2)
+
+	got, err := Select([]string{"ipv4-frr-multi-hop"})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, []string{"-p", "1", "-count=1", "-timeout", "30m0s", "-run", "^TestMultiHop$", "./e2e"}, got[0].GoTestArgs())
+
+	_, err = Select([]string{"nope"})
+	assert.ErrorContains(t, err, `unknown lane "nope"`)
+	assert.ErrorContains(t, err, "ipv4-frr-single-hop")
+
+	_, err = Select([]string{"ipv6-frr-single-hop"})
+	assert.ErrorContains(t, err, "cannot run yet")
+}
+
+// testdata/gotest.json is real `go test -json` output of a package with a
+// passing test, a failing one and a failing subtest (see testdata/README).
+func TestFailedTestsFromGoTestJSON(t *testing.T) {
+	got, err := failedTests(filepath.Join("testdata", "gotest.json"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"TestFails", "TestParent/child_fails", "TestParent", "example.com/sample (package)"}, got)
+
+	_, err = failedTests(filepath.Join(t.TempDir(), "missing.json"))
+	assert.ErrorContains(t, err, "no test events")
+}
+
+func TestFlakyTestsAndHistory(t *testing.T) {
+	dir := t.TempDir()
+	r := &Runner{History: filepath.Join(dir, "sub", "history.jsonl")}
+	for _, res := range []Result{
+		{Lane: "a", Passed: true},
+		{Lane: "a", Failed: []string{"TestX", "TestCatalog/random"}},
+		{Lane: "a", Failed: []string{"TestX"}},
+		{Lane: "b", Failed: []string{"TestY"}},
+		{Lane: "b", Failed: []string{"TestY"}},
+		// A lane that did not build says nothing about its tests.
+		{Lane: "b", Error: "go test exited 1 with no failed test"},
+	} {
+		require.NoError(t, r.record(res))
+	}
+	hist, err := ReadHistory(r.History)
+	require.NoError(t, err)
+	require.Len(t, hist, 6)
+	flaky := FlakyTests(hist)
+	assert.Equal(t, []Flaky{
+		{Lane: "a", Test: "TestCatalog/random", Failed: 1, Runs: 3},
+		{Lane: "a", Test: "TestX", Failed: 2, Runs: 3},
+	}, flaky, "TestY failed every time: broken, not flaky")
+
+	s := Summary([]Result{{Lane: "a", Passed: true, Seconds: 12, Dir: "/d/a"}, {Lane: "b", Failed: []string{"TestY"}, Seconds: 3, Dir: "/d/b"}}, flaky)
+	assert.Contains(t, s, "a                        PASS")
+	assert.Contains(t, s, "TestY")
+	assert.Contains(t, s, "TestCatalog/random: failed 1 of 3 runs")
+
+	none, err := ReadHistory(filepath.Join(dir, "absent.jsonl"))
+	require.NoError(t, err)
+	assert.Empty(t, none)
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "bad.jsonl"), []byte("{}\nnot json\n"), 0o644))
+	_, err = ReadHistory(filepath.Join(dir, "bad.jsonl"))
+	assert.ErrorContains(t, err, "bad.jsonl:2")
+}
