@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"os/exec"
 	"sort"
 	"strings"
 	"sync"
@@ -127,18 +128,38 @@ func createCluster(ctx context.Context, l *Lab, network, image string, waitReady
 			cluster.CreateWithDisplaySalutation(false),
 		)
 	}()
-	// kind's Create takes no context; on cancellation the lab's Down (which
-	// deletes the cluster by name) cleans up after it returns.
+	// kind's Create takes no context. On cancellation its node containers
+	// are removed as they appear, so Create fails at its next step instead
+	// of finishing a cluster nobody wants (an interrupted up waited 24-45 s
+	// for it); the lab's Down removes whatever is left once it returns.
 	select {
 	case err := <-done:
 		if err != nil {
 			return kc, fmt.Errorf("kind create cluster %s: %w", kc.name, err)
 		}
 	case <-ctx.Done():
-		<-done
-		return kc, ctx.Err()
+		for {
+			removeNodeContainers(kc.name)
+			select {
+			case <-done:
+				return kc, ctx.Err()
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
 	}
 	return kc, kc.connect()
+}
+
+// removeNodeContainers force-removes the containers of a kind cluster
+// (with their anonymous volumes), whatever state kind left them in.
+func removeNodeContainers(cluster string) {
+	out, err := exec.Command("docker", "ps", "-aq", "--filter", "label=io.x-k8s.kind.cluster="+cluster).Output()
+	if err != nil {
+		return
+	}
+	if ids := strings.Fields(string(out)); len(ids) > 0 {
+		exec.Command("docker", append([]string{"rm", "-f", "-v"}, ids...)...).Run()
+	}
 }
 
 // connect builds the API clients from the cluster's kubeconfig.
