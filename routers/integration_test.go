@@ -85,6 +85,20 @@ func TestEBGPDualStack(t *testing.T) {
 	capture(t, r1, "ip-6-route.json", "ip", "-6", "-j", "route", "show")
 
 	ctx := t.Context()
+	// Established is not yet "has sent its update": FRR sends it a moment
+	// later (and counts uptime in whole seconds), so wait for both.
+	await(t, r1.Querier, 15*time.Second, "r1 updates sent", func(ctx context.Context, q *Querier) error {
+		ns, err := q.Neighbors(ctx)
+		if err != nil {
+			return err
+		}
+		for _, nb := range ns {
+			if nb.Uptime <= 0 || nb.PrefixesSent() < 1 {
+				return fmt.Errorf("neighbor %s: uptime %s, %d prefixes sent", nb.Address, nb.Uptime, nb.PrefixesSent())
+			}
+		}
+		return nil
+	})
 	ns, err := r1.Neighbors(ctx)
 	if err != nil {
 		t.Fatal(err)
