@@ -23,8 +23,14 @@ func bfdProfilesScenario() Scenario {
 		Change: func(t *topologies.Topology) {
 			s := single
 			// Echo is single-hop and IPv4 only; MetalLB refuses it with IPv6.
+			// The speaker declares echo lost after the router's multiplier
+			// (3) times the echo interval: at 100 ms that was 300 ms, and
+			// on 2 busy cores bfdd ran up to 143 ms late ("CPU starvation"
+			// in the speaker's FRR log), so the session went down after
+			// the step was green (a CI failure). 300 ms gives the 900 ms
+			// that the stock 300 ms x 3 sessions run with.
 			if !t.Cluster.IPFamily.HasIPv6() {
-				s.EchoMode, s.EchoInterval = true, 100
+				s.EchoMode, s.EchoInterval = true, 300
 			}
 			t.MetalLB.BFDProfiles = []topologies.BFDProfile{s, multi}
 			for i := range t.MetalLB.Peers {
