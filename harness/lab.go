@@ -343,7 +343,7 @@ func (l *Lab) upCluster(ctx context.Context, waitReady bool) error {
 			return err
 		}
 	}
-	return kc.addNodeRoutes(l.topo.Cluster.Routes)
+	return kc.installNodeRoutes(l.topo)
 }
 
 func (l *Lab) upRouters(ctx context.Context) error {
@@ -501,6 +501,10 @@ func (l *Lab) teardown(ctx context.Context) error {
 	var errs []error
 	if v4, v6, err := l.guard.dropped(ctx); err == nil {
 		l.logf("egress guard dropped %d IPv4 and %d IPv6 packets", v4, v6)
+	}
+	// A paused container (a fault left in place) cannot be removed.
+	if err := l.unpauseAll(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("unpause: %w", err))
 	}
 	provider := l.kindProvider()
 	if err := provider.Delete(l.ClusterName(), ""); err != nil {

@@ -208,6 +208,10 @@ func Start(ctx context.Context, spec Spec, opts ...Option) (_ *FRR, err error) {
 					// asymmetric paths that ECMP and failover create.
 					"net.ipv4.conf.all.rp_filter":     "0",
 					"net.ipv4.conf.default.rp_filter": "0",
+					// Keep IPv6 addresses through a link flap (a fault
+					// the lab injects); the kernel drops them by default
+					// and Docker's static ones would never come back.
+					"net.ipv6.conf.all.keep_addr_on_down": "1",
 				}
 			},
 			EndpointSettingsModifier: func(eps map[string]*network.EndpointSettings) {

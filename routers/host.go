@@ -19,7 +19,22 @@ type Host struct {
 // points its default route, per family, at the gateways (zero addresses are
 // skipped). On error nothing is left behind.
 func StartHost(ctx context.Context, hostname string, gateways []netip.Addr, opts ...Option) (*Host, error) {
-	f, err := Start(ctx, Spec{Hostname: hostname}, opts...)
+	// The default routes are also static routes of the host's own FRR:
+	// the kernel deletes a route through a link that goes down, and zebra
+	// installs its static ones again when the link is back, so the host
+	// survives a link flap. (The kernel route set below wins until then.)
+	spec := Spec{Hostname: hostname}
+	for _, gw := range gateways {
+		if !gw.IsValid() {
+			continue
+		}
+		def := netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+		if gw.Is6() {
+			def = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+		}
+		spec.StaticRoutes = append(spec.StaticRoutes, StaticRoute{Prefix: def, NextHop: gw})
+	}
+	f, err := Start(ctx, spec, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,7 @@ func commands() map[string]command {
 		"kubeconfig": {"print the path of a lab's kubeconfig", runKubeconfig},
 		"bench":      {"measure lab-up to green against a bare cluster", runBench},
 		"matrix":     {"run the test matrix's lanes here (JUnit, history, flakes)", runMatrix},
+		"fault":      {"inject a fault into a running lab (link, pause, stop, drops, ...) or take it back", runFault},
 	}
 }
 

@@ -12,7 +12,13 @@
 //     (ptp gives each pod a host route): a packet for a pod that is gone,
 //     e.g. one kube-proxy still DNATs to for a moment after the pod was
 //     deleted, gets an ICMP error instead of following the default route
-//     out of the lab (the egress guard counted exactly that).
+//     out of the lab (the egress guard counted exactly that);
+//   - the routes the harness gives every node (written to labRoutesFile at
+//     lab-up: the default route, on-link service subnets, the topology's
+//     static routes) are in place. The kernel deletes a route through an
+//     interface that goes down and never brings it back, so a link flap
+//     would otherwise leave the node without its return path to clients
+//     for good. They are checked every second and on every link change.
 //
 // It re-reads the node list every few seconds rather than watching: the
 // lab's clusters have a handful of nodes, and a poll loop recovers by itself
@@ -31,6 +37,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -51,21 +58,27 @@ const (
 )
 
 type daemon struct {
-	client      kubernetes.Interface
-	nodeName    string
-	podSubnets  []*net.IPNet
-	confDir     string
-	lastConf    string
-	lastSummary string
+	client       kubernetes.Interface
+	nodeName     string
+	podSubnets   []*net.IPNet
+	confDir      string
+	labRoutes    string // path of the harness's routes file
+	lastConf     string
+	lastSummary  string
+	lastLabError string
+
+	mu       sync.Mutex
+	podRoute map[string]netlink.Route // from the last node list, reapplied locally
 }
 
 func main() {
 	subnets := flag.String("pod-subnets", "", "the cluster's pod subnets, comma-separated")
 	confDir := flag.String("cni-conf-dir", "/etc/cni/net.d", "where the CNI config is written")
 	interval := flag.Duration("interval", 3*time.Second, "how often nodes are re-read")
+	labRoutes := flag.String("lab-routes", "/etc/peerlab/node-routes.json", "the routes the harness wants on every node (absent: none)")
 	flag.Parse()
 
-	d := &daemon{nodeName: os.Getenv("NODE_NAME"), confDir: *confDir}
+	d := &daemon{nodeName: os.Getenv("NODE_NAME"), confDir: *confDir, labRoutes: *labRoutes}
 	if d.nodeName == "" {
 		log.Fatal("NODE_NAME is not set (the DaemonSet passes it from spec.nodeName)")
 	}
@@ -95,25 +108,68 @@ func main() {
 	if d.client, err = kubernetes.NewForConfig(cfg); err != nil {
 		log.Fatalf("client: %v", err)
 	}
-	for _, f := range []string{"/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding"} {
+	// keep_addr_on_down: without it the kernel drops a link's IPv6
+	// addresses when it goes down, and Docker's static ones never return.
+	for _, f := range []string{"/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding", "/proc/sys/net/ipv6/conf/all/keep_addr_on_down"} {
 		if err := os.WriteFile(f, []byte("1"), 0o644); err != nil {
-			log.Printf("enable forwarding (%s): %v", f, err)
+			log.Printf("set %s: %v", f, err)
 		}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	tick := time.NewTicker(*interval)
-	defer tick.Stop()
+	// Link changes wake the local reconcile at once, so routes come back
+	// as soon as a link is up again rather than at the next tick.
+	links := make(chan netlink.LinkUpdate, 16)
+	if err := netlink.LinkSubscribe(links, ctx.Done()); err != nil {
+		log.Printf("link updates: %v (routes are still checked every second)", err)
+	}
+	resync := time.NewTicker(*interval)
+	defer resync.Stop()
+	local := time.NewTicker(time.Second)
+	defer local.Stop()
 	for {
 		if err := d.sync(ctx); err != nil {
 			log.Printf("sync: %v", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-resync.C:
+				break wait
+			case <-links:
+			case <-local.C:
+			}
+			d.syncLocal()
 		}
+	}
+}
+
+// syncLocal puts back what a link change can take away, without asking the
+// API server: the pod routes of the last node list and the lab's routes.
+func (d *daemon) syncLocal() {
+	d.mu.Lock()
+	want := d.podRoute
+	d.mu.Unlock()
+	var errs []string
+	if want != nil {
+		if err := d.syncRoutes(want); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if err := d.syncLabRoutes(); err != nil {
+		errs = append(errs, err.Error())
+	}
+	// A down link fails every second; say so once per change.
+	if msg := strings.Join(errs, "; "); msg != d.lastLabError {
+		if msg != "" {
+			log.Printf("routes: %s", msg)
+		} else {
+			log.Printf("routes: all in place again")
+		}
+		d.lastLabError = msg
 	}
 }
 
@@ -150,7 +206,13 @@ func (d *daemon) sync(ctx context.Context) error {
 			want[dst.String()] = netlink.Route{Dst: dst, Gw: gw, Type: syscall.RTN_UNICAST, Protocol: routeProtocol}
 		}
 	}
+	d.mu.Lock()
+	d.podRoute = want
+	d.mu.Unlock()
 	if err := d.syncRoutes(want); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if err := d.syncLabRoutes(); err != nil {
 		errs = append(errs, err.Error())
 	}
 	if err := d.syncMasquerade(); err != nil {

@@ -64,6 +64,11 @@ func Lanes() []Lane {
 			Covers: "the scenario catalog on one reference lab (eBGP/iBGP, single and multi-hop, MD5, BFD): pools, communities, aggregation, selectors, timers, ETP Local, shared IPs, random reconfigurations",
 		},
 		{
+			Name: "ipv4-frr-faults", Family: "ipv4", Backend: "frr", Topology: "single-hop", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestFaults$", Timeout: 30 * time.Minute,
+			Covers: "faults on a running lab (link down, pause, BFD and BGP drops, speaker deletion, FRR restart, node stop), each measured from the router's own samples and followed by the lab fully green again; the convergence report",
+		},
+		{
 			Name: "ipv4-frr-interrupts", Family: "ipv4", Backend: "frr", Topology: "single-hop", Kubernetes: KubernetesVersion,
 			Packages: []string{"./e2e"}, Run: "^TestInterruptedUp$", Timeout: 30 * time.Minute,
 			Covers: "SIGINT to peerlab up with networks and guard in place, half-way through kind's create, and while MetalLB and the routers come up: nothing of the lab remains (PEERLAB_INTERRUPTS=20 for the 20-in-a-row goal)",

@@ -1,0 +1,73 @@
+package harness
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/netip"
+	"path"
+
+	"github.com/peerlab/peerlab/images/cnid/noderoutes"
+	"github.com/peerlab/peerlab/topologies"
+)
+
+// nodeRoutes is what every node must keep, for the node image's pod network
+// daemon to hold in place: the kernel deletes routes through a link that
+// goes down and never restores them, so routes set once at lab-up would not
+// survive the link faults the lab is there to measure.
+//   - the default route via the nodes' network gateway, as Docker set it
+//     (kubelet picks the node's address from it after a restart);
+//   - an on-link route for each service subnet (see
+//     images/files/peerlab-service-route.sh for why);
+//   - the topology's static routes (cluster.routes).
+func nodeRoutes(t topologies.Topology) (noderoutes.File, error) {
+	n, ok := t.Network(t.Cluster.Network)
+	if !ok {
+		return noderoutes.File{}, fmt.Errorf("cluster.network %q is not among the networks", t.Cluster.Network)
+	}
+	var f noderoutes.File
+	for _, p := range []netip.Prefix{n.IPv4, n.IPv6} {
+		if !p.IsValid() {
+			continue
+		}
+		f.Networks = append(f.Networks, p)
+		def := netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+		if p.Addr().Is6() {
+			def = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+		}
+		f.Routes = append(f.Routes, noderoutes.Route{Dst: def, Via: topologies.Gateway(p)})
+	}
+	for _, p := range []netip.Prefix{t.Cluster.ServiceSubnet.IPv4, t.Cluster.ServiceSubnet.IPv6} {
+		if p.IsValid() {
+			f.Routes = append(f.Routes, noderoutes.Route{Dst: p})
+		}
+	}
+	for _, r := range t.Cluster.Routes {
+		f.Routes = append(f.Routes, noderoutes.Route{Dst: r.Prefix, Via: r.Via})
+	}
+	return f, nil
+}
+
+// installNodeRoutes writes the routes file on every node and installs the
+// topology's static routes at once (the daemon may not run yet).
+func (kc *kindCluster) installNodeRoutes(t topologies.Topology) error {
+	f, err := nodeRoutes(t)
+	if err != nil {
+		return err
+	}
+	b, err := f.Marshal()
+	if err != nil {
+		return err
+	}
+	ns, err := kc.nodes()
+	if err != nil {
+		return err
+	}
+	write := fmt.Sprintf("mkdir -p %[1]s && echo %[2]s | base64 -d > %[3]s.tmp && mv %[3]s.tmp %[3]s",
+		path.Dir(noderoutes.Path), base64.StdEncoding.EncodeToString(b), noderoutes.Path)
+	for _, n := range ns {
+		if err := nodeExec(n, "sh", "-c", write); err != nil {
+			return err
+		}
+	}
+	return kc.addNodeRoutes(t.Cluster.Routes)
+}

@@ -1,0 +1,338 @@
+package scenarios
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/peerlab/peerlab/harness"
+	"github.com/peerlab/peerlab/internal/wait"
+	"github.com/peerlab/peerlab/routers"
+)
+
+// FaultCase is one fault to measure and what it must do.
+type FaultCase struct {
+	Fault harness.Fault
+	// Withdraws: the fault must take the target node's next hop off the
+	// router that peers with it (node faults). The measurement fails when
+	// it never goes.
+	Withdraws bool
+	// Hold is how long the fault stays in place once the next hop is gone
+	// (or, when nothing is withdrawn, once it is applied): the outage a
+	// user would see. Zero: 2 s.
+	Hold time.Duration
+}
+
+// Convergence is what one fault did, from observed events: the router's
+// own samples (routers.Watch) and the harness's time stamps. Times are in
+// milliseconds; a missing one (null in JSON) was not seen.
+type Convergence struct {
+	Fault   string `json:"fault"`
+	Router  string `json:"router"`
+	NextHop string `json:"nextHop,omitempty"` // the target node's address
+	Prefix  string `json:"prefix"`
+	// BFDDetectMs is the theory: the session's receive interval times its
+	// multiplier (without BFD, the hold time).
+	BFDDetectMs float64 `json:"bfdDetectMs"`
+
+	Injected time.Time `json:"injected"`
+	// Since the fault was injected:
+	BFDDownMs         *float64 `json:"bfdDownMs"`
+	RIBWithdrawnMs    *float64 `json:"ribWithdrawnMs"`
+	KernelWithdrawnMs *float64 `json:"kernelWithdrawnMs"`
+	UndoneMs          *float64 `json:"undoneMs"` // null for faults with no undo
+	// Since the fault was undone (or injected, for faults with no undo);
+	// negative: back while the fault was still in place.
+	BFDUpMs      *float64 `json:"bfdUpMs"`
+	RIBBackMs    *float64 `json:"ribBackMs"`
+	KernelBackMs *float64 `json:"kernelBackMs"`
+	// GreenMs: the oracle holds (sessions, BFD, every route on every
+	// router and in its kernel) and every service answers every curl from
+	// every client and router.
+	GreenMs float64 `json:"greenMs"`
+
+	// How often the router was sampled (median gaps): the resolution of
+	// the numbers above.
+	KernelSampleMs float64 `json:"kernelSampleMs"`
+	FRRSampleMs    float64 `json:"frrSampleMs"`
+}
+
+// MeasureFault injects a fault into a green lab, watches the router that
+// peers with the target node, takes the fault back after its hold, and
+// waits until the lab is fully green again, data plane included. It fails
+// when the lab is not green to begin with, when a withdrawing fault never
+// withdraws the next hop, or when the lab does not heal.
+func MeasureFault(ctx context.Context, lab *harness.Lab, fc FaultCase) (Convergence, error) {
+	c := Convergence{Fault: fc.Fault.String()}
+	green := All(Converged(), ReachableEverywhere(10))
+	if err := Eventually(ctx, lab, 2*time.Minute, time.Second, green); err != nil {
+		return c, fmt.Errorf("the lab is not green before the fault: %w", err)
+	}
+	p, err := lab.Plan(ctx)
+	if err != nil {
+		return c, err
+	}
+	router, nh, rp, err := watchedRouter(p, fc.Fault.Target)
+	if err != nil {
+		return c, err
+	}
+	c.Router = router
+	if nh.IsValid() {
+		c.NextHop = nh.String()
+	}
+	if rp.BFD != nil {
+		c.BFDDetectMs = float64(rp.BFD.ReceiveInterval) * float64(rp.BFD.DetectMultiplier)
+	}
+	prefix, err := servicePrefix(ctx, lab, p)
+	if err != nil {
+		return c, err
+	}
+	c.Prefix = prefix.String()
+	ex, err := lab.Exec(router)
+	if err != nil {
+		return c, err
+	}
+	w, err := routers.StartWatch(ctx, ex, prefix, 5*time.Minute)
+	if err != nil {
+		return c, err
+	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			_, _ = w.Stop(context.WithoutCancel(ctx))
+		}
+	}()
+
+	at0, err := lab.Inject(ctx, fc.Fault)
+	if err != nil {
+		return c, err
+	}
+	c.Injected = at0
+	var failures []error
+	q := routers.NewQuerier(ex)
+	if fc.Withdraws {
+		err := wait.Until(ctx, 30*time.Second, 100*time.Millisecond, func(ctx context.Context) error {
+			rs, err := q.KernelRoute(ctx, prefix)
+			if err != nil {
+				return err
+			}
+			for _, r := range rs {
+				if slices.Contains(r.Gateways(), nh) {
+					return fmt.Errorf("router %s: kernel route %s still via %s (%v)", router, prefix, nh, r.Gateways())
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			failures = append(failures, fmt.Errorf("next hop never withdrawn: %w", err))
+		}
+	}
+	hold := fc.Hold
+	if hold == 0 {
+		hold = 2 * time.Second
+	}
+	// The outage itself: a deliberate wait, not a stand-in for readiness.
+	select {
+	case <-ctx.Done():
+		return c, ctx.Err()
+	case <-time.After(hold):
+	}
+	at1 := at0
+	if !fc.Fault.Kind.OneShot() {
+		if at1, err = lab.Undo(ctx, fc.Fault); err != nil {
+			return c, errors.Join(append(failures, err)...)
+		}
+		c.UndoneMs = ms(at1.Sub(at0))
+	}
+	if err := Eventually(ctx, lab, 3*time.Minute, time.Second, green); err != nil {
+		failures = append(failures, fmt.Errorf("the lab did not heal after %s: %w", fc.Fault, err))
+	}
+	c.GreenMs = float64(time.Since(at1).Milliseconds())
+	res, err := w.Stop(ctx)
+	stopped = true
+	if err != nil {
+		return c, errors.Join(append(failures, err)...)
+	}
+	c.fill(res, nh, at0, at1)
+	return c, errors.Join(failures...)
+}
+
+// watchedRouter is the router to watch for a fault on target: the router
+// itself, or the first router (in topology order) that peers with the
+// target node, with the node's address as its next hop.
+func watchedRouter(p *harness.Plan, target string) (string, netip.Addr, harness.RouterPlan, error) {
+	if rp, ok := p.Routers[target]; ok {
+		return target, netip.Addr{}, rp, nil
+	}
+	for _, r := range p.Topology.Routers {
+		rp := p.Routers[r.Name]
+		for _, s := range rp.NodeSessions {
+			if s.Node == target && s.Addr.Is4() {
+				return r.Name, s.Addr, rp, nil
+			}
+		}
+	}
+	return "", netip.Addr{}, harness.RouterPlan{}, fmt.Errorf("no router peers with %q over IPv4: nothing to watch", target)
+}
+
+// servicePrefix is the host route of the first service's first address.
+func servicePrefix(ctx context.Context, lab *harness.Lab, p *harness.Plan) (netip.Prefix, error) {
+	if len(p.Topology.Services) == 0 {
+		return netip.Prefix{}, fmt.Errorf("the topology has no service to watch")
+	}
+	name := p.Topology.Services[0].Name
+	ips, err := lab.ServiceIPs(ctx, name)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if len(ips) == 0 {
+		return netip.Prefix{}, fmt.Errorf("service %s has no address", name)
+	}
+	return netip.PrefixFrom(ips[0], ips[0].BitLen()), nil
+}
+
+// fill reads the watch: the first change after the fault and the first
+// return after that, counted from the undo: negative when it came back with
+// the fault still in place (BGP re-establishes while BFD packets are
+// dropped: FRR does not hold a session down for BFD). With no next hop (a
+// router fault), "withdrawn" is every node next hop gone and "back" is the
+// full set back.
+func (c *Convergence) fill(res *routers.WatchResult, nh netip.Addr, at0, at1 time.Time) {
+	var full []netip.Addr // the set before the fault
+	for _, s := range res.Kernel {
+		if s.At.Before(at0) {
+			full = s.Gateways
+		}
+	}
+	gone := func(gws []netip.Addr) bool {
+		if nh.IsValid() {
+			return !slices.Contains(gws, nh)
+		}
+		return len(gws) == 0
+	}
+	back := func(gws []netip.Addr) bool {
+		if nh.IsValid() {
+			return slices.Contains(gws, nh)
+		}
+		return len(full) > 0 && slices.Equal(gws, full)
+	}
+	bfdUp := func(s routers.FRRSample) (up, known bool) {
+		for _, b := range s.BFD {
+			if b.Peer == nh {
+				return b.Status == "up", true
+			}
+		}
+		return false, false
+	}
+	var withdrawnAt time.Time
+	for _, s := range res.Kernel {
+		if s.At.Before(at0) {
+			continue
+		}
+		if c.KernelWithdrawnMs == nil && gone(s.Gateways) {
+			c.KernelWithdrawnMs, withdrawnAt = ms(s.At.Sub(at0)), s.At
+		}
+		if !withdrawnAt.IsZero() && s.At.After(withdrawnAt) && back(s.Gateways) {
+			c.KernelBackMs = ms(s.At.Sub(at1))
+			break
+		}
+	}
+	var ribGoneAt, bfdDownAt time.Time
+	for _, s := range res.FRR {
+		if s.At.Before(at0) {
+			continue
+		}
+		if c.RIBWithdrawnMs == nil && gone(s.Gateways) && (nh.IsValid() || s.BFD != nil) {
+			c.RIBWithdrawnMs, ribGoneAt = ms(s.At.Sub(at0)), s.At
+		}
+		if !ribGoneAt.IsZero() && c.RIBBackMs == nil && s.At.After(ribGoneAt) && back(s.Gateways) {
+			c.RIBBackMs = ms(s.At.Sub(at1))
+		}
+		if !nh.IsValid() {
+			continue
+		}
+		up, known := bfdUp(s)
+		if c.BFDDownMs == nil && known && !up {
+			c.BFDDownMs, bfdDownAt = ms(s.At.Sub(at0)), s.At
+		}
+		if !bfdDownAt.IsZero() && c.BFDUpMs == nil && s.At.After(bfdDownAt) && up {
+			c.BFDUpMs = ms(s.At.Sub(at1))
+		}
+	}
+	c.KernelSampleMs = medianGap(len(res.Kernel), func(i int) time.Time { return res.Kernel[i].At })
+	c.FRRSampleMs = medianGap(len(res.FRR), func(i int) time.Time { return res.FRR[i].At })
+}
+
+func medianGap(n int, at func(int) time.Time) float64 {
+	if n < 2 {
+		return 0
+	}
+	gaps := make([]time.Duration, 0, n-1)
+	for i := 1; i < n; i++ {
+		gaps = append(gaps, at(i).Sub(at(i-1)))
+	}
+	slices.Sort(gaps)
+	return float64(gaps[len(gaps)/2].Microseconds()) / 1000
+}
+
+func ms(d time.Duration) *float64 {
+	v := float64(d.Microseconds()) / 1000
+	return &v
+}
+
+// ConvergenceTable renders reports as a table for test logs and the CLI.
+func ConvergenceTable(cs []Convergence) string {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FAULT\tROUTER\tNEXT HOP\tDETECT (THEORY)\tBFD DOWN\tRIB GONE\tKERNEL GONE\tUNDONE\tBFD UP\tKERNEL BACK\tGREEN\tSAMPLES (K/FRR)")
+	for _, c := range cs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f/%.0f ms\n",
+			c.Fault, c.Router, orDash(c.NextHop), msText(&c.BFDDetectMs), msText(c.BFDDownMs), msText(c.RIBWithdrawnMs), msText(c.KernelWithdrawnMs),
+			msText(c.UndoneMs), msText(c.BFDUpMs), msText(c.KernelBackMs), msText(&c.GreenMs), c.KernelSampleMs, c.FRRSampleMs)
+	}
+	tw.Flush()
+	return b.String()
+}
+
+// WriteConvergence saves the reports as JSON and as the table.
+func WriteConvergence(dir string, cs []Convergence) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(cs, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "convergence.json"), b, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "convergence.txt"), []byte(ConvergenceTable(cs)), 0o644)
+}
+
+func msText(v *float64) string {
+	switch {
+	case v == nil:
+		return "-"
+	case *v == 0:
+		return "-"
+	case *v >= 10000:
+		return fmt.Sprintf("%.1fs", *v/1000)
+	default:
+		return fmt.Sprintf("%.0fms", *v)
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
