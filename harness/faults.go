@@ -98,8 +98,8 @@ func (f Fault) String() string {
 // faultTarget is what a topology name resolves to.
 type faultTarget struct {
 	container string
-	node      bool     // a kind node
-	router    bool     // an FRR router (not a client)
+	node      bool         // a kind node
+	router    bool         // an FRR router (not a client)
 	networks  []string     // the target's topology networks
 	gateways  []netip.Addr // a client's default gateways
 }
