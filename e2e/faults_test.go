@@ -16,7 +16,8 @@ import (
 // (300 ms x 3), measures what the router saw from its own samples, takes
 // the fault back and requires the lab fully green again (the oracle on
 // every router and kernel, curl from the client and the router) before the
-// next one. The convergence report (JSON and table) goes to the artifacts
+// next one, while the client sends a steady stream of requests. The
+// convergence report (JSON and table) goes to the artifacts
 // and the test log. A fault on a node must withdraw its next hop from the
 // router; the numbers are reported, not timed (see README: Faults).
 func TestFaults(t *testing.T) {
@@ -46,8 +47,12 @@ func TestFaults(t *testing.T) {
 		{Fault: harness.Fault{Kind: harness.FaultFRR, Target: "edge"}},
 		{Fault: harness.Fault{Kind: harness.FaultStop, Target: worker}, Withdraws: true},
 	}
+	// The client behind edge sends 100 requests per second, each on a new
+	// connection, through every fault.
+	client := lab.Topology().Clients[0].Name
 	var report []scenarios.Convergence
 	for _, fc := range cases {
+		fc.Probe = client
 		t.Run(string(fc.Fault.Kind), func(t *testing.T) {
 			c, err := scenarios.MeasureFault(ctx, lab, fc)
 			report = append(report, c)
@@ -56,6 +61,7 @@ func TestFaults(t *testing.T) {
 			if fc.Withdraws {
 				require.NotNil(t, c.KernelWithdrawnMs, "the router's samples never showed the next hop gone from the kernel")
 			}
+			require.Positive(t, c.Requests, "the probe sent requests through the fault")
 			active, err := lab.ActiveFaults()
 			require.NoError(t, err)
 			require.Empty(t, active, "faults left in place")

@@ -66,10 +66,17 @@ func coreChecks(t *testing.T, ctx context.Context, lab *harness.Lab) {
 		{"BFD peers up with the profile's timers", scenarios.BFDUp},
 		{"ECMP: one next hop per announcing node (RIB and kernel)", scenarios.ECMPNextHops},
 	}
+	// When each check first passed, side by side, as a report (the lab-up
+	// side of the convergence report) in the test's artifacts.
+	up, err := scenarios.MeasureUp(ctx, lab, start, 2*time.Minute)
+	t.Logf("lab-up convergence (since Up returned):\n%s", up.Table())
+	if werr := up.Write(artifactsDir(t)); werr != nil {
+		t.Logf("up-convergence.json: %v", werr)
+	}
+	require.NoError(t, err, "the lab never went green")
 	for _, s := range steps {
 		err := scenarios.Eventually(ctx, lab, 2*time.Minute, time.Second, s.check)
 		require.NoError(t, err, s.name)
-		t.Logf("%s: green %s after the lab was up", s.name, time.Since(start).Round(100*time.Millisecond))
 	}
 	// Green once must stay green: no check fails and no session drops on
 	// either end for 10 s (the no-flap rule the scenarios use too).

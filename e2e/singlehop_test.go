@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,13 +118,81 @@ func TestBrokenPeer(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, msg, nodes[0].IPv4.String(), "the error names a peer")
 
+	// The diagnosis names the cause on both ends, with both ASNs.
+	requireDiagnosis(t, ctx, lab, routers.CauseBadPeerAS, "router edge", "remote-as 64999", "speaker on", "remote-as 64513")
+
 	dir := t.TempDir()
 	require.NoError(t, lab.Dump(ctx, dir))
 	requireFile(t, dir, "routers/edge")
 	requireFile(t, dir, "speakers")
 	requireFile(t, dir, "kind")
 	requireFile(t, dir, "kubernetes/metallb-bgppeers.yaml")
+	requireFile(t, dir, "pcap/edge.pcap")
+	diag, err := os.ReadFile(filepath.Join(dir, "routers/edge/diagnosis.txt"))
+	require.NoError(t, err)
+	// The router's own view: the nodes' OPENs are refused, with its ASNs.
+	require.Contains(t, string(diag), string(routers.CauseOpenRefused), "the dump's diagnosis")
+	require.Contains(t, string(diag), "remote-as 64999", "the dump's diagnosis")
+
+	// An MD5 mismatch sends no NOTIFICATION: the kernel's counters tell.
+	spec.PeerGroups[0].RemoteASN = 64512
+	spec.PeerGroups[0].Password = "not-the-nodes-password"
+	require.NoError(t, edge.Apply(ctx, spec), "apply a password the nodes do not have")
+	requireDiagnosis(t, ctx, lab, routers.CauseMD5, "router edge", "MD5 signature")
+
+	// A neighbor at an address where nothing answers.
+	spec.PeerGroups[0].Password = ""
+	ghost := netip.MustParseAddr("172.30.0.99")
+	spec.Neighbors = append(spec.Neighbors, routers.Neighbor{Address: ghost, PeerSettings: routers.PeerSettings{RemoteASN: 64512, AddressFamilies: []routers.AddressFamily{routers.IPv4Unicast}}})
+	require.NoError(t, edge.Apply(ctx, spec), "add a neighbor nobody is at")
+	var ds []routers.Diagnosis
+	require.NoError(t, wait.Until(ctx, time.Minute, time.Second, func(ctx context.Context) error {
+		e, err := lab.Exec("edge")
+		if err != nil {
+			return err
+		}
+		ds, err = routers.NewQuerier(e).Diagnose(ctx, ghost)
+		if err != nil {
+			return err
+		}
+		if len(ds) != 1 || ds[0].Cause != routers.CauseNoAnswer {
+			return fmt.Errorf("diagnosis of %s: %v, want %q", ghost, ds, routers.CauseNoAnswer)
+		}
+		return nil
+	}))
+	t.Logf("diagnosis: %s", ds[0])
 	assertNoEgress(t, ctx, lab)
+}
+
+// requireDiagnosis waits until scenarios.Diagnose gives the cause and the
+// explanations carry each of the substrings.
+func requireDiagnosis(t *testing.T, ctx context.Context, lab *harness.Lab, cause routers.Cause, substrings ...string) {
+	t.Helper()
+	var text string
+	err := wait.Until(ctx, time.Minute, time.Second, func(ctx context.Context) error {
+		ds, err := scenarios.Diagnose(ctx, lab)
+		if err != nil {
+			return err
+		}
+		text = scenarios.DiagnosisText(ds)
+		found := false
+		for _, d := range ds {
+			found = found || d.Cause == cause
+		}
+		if !found {
+			return fmt.Errorf("no %q among: %s", cause, text)
+		}
+		// Each end comes to its evidence in its own time (a router sees
+		// the refused OPENs only at the peer's next attempt).
+		for _, s := range substrings {
+			if !strings.Contains(text, s) {
+				return fmt.Errorf("no %q in: %s", s, text)
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	t.Logf("diagnosis:\n%s", text)
 }
 
 func requireFile(t *testing.T, dir, rel string) {

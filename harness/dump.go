@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/docker/docker/api/types/network"
 	corev1 "k8s.io/api/core/v1"
@@ -42,7 +43,9 @@ func (l *Lab) Dump(ctx context.Context, dir string) error {
 	sort.Strings(names)
 	for _, n := range names {
 		if _, isRouter := l.topo.Router(n); isRouter {
-			note("router "+n, routers.Dump(ctx, l.execs[n], filepath.Join(dir, "routers", n)))
+			rdir := filepath.Join(dir, "routers", n)
+			note("router "+n, routers.Dump(ctx, l.execs[n], rdir))
+			note("diagnosis "+n, writeDiagnosis(ctx, l.execs[n], filepath.Join(rdir, "diagnosis.txt")))
 			continue
 		}
 		note("client "+n, dumpCommands(ctx, l.execs[n], filepath.Join(dir, "clients", n)))
@@ -53,6 +56,9 @@ func (l *Lab) Dump(ctx context.Context, dir string) error {
 	}
 	note("kind logs", l.kindProvider().CollectLogs(l.ClusterName(), filepath.Join(dir, "kind")))
 	note("docker networks", l.dumpNetworks(ctx, filepath.Join(dir, "docker-networks.json")))
+	// What the sessions are doing now, on the wire (3 s of BGP and BFD).
+	_, err := l.Capture(ctx, filepath.Join(dir, "pcap"), 3*time.Second)
+	note("packet capture", err)
 	if v4, v6, err := l.guard.dropped(ctx); err == nil {
 		note("guard", os.WriteFile(filepath.Join(dir, "egress-guard.txt"), []byte(fmt.Sprintf("dropped packets: IPv4 %d, IPv6 %d\nkernel log of the first ones:\n%s\n", v4, v6, l.guard.leaks(ctx))), 0o644))
 	} else {
@@ -63,6 +69,22 @@ func (l *Lab) Dump(ctx context.Context, dir string) error {
 		return fmt.Errorf("dump incomplete, see %s", filepath.Join(dir, "dump-errors.txt"))
 	}
 	return nil
+}
+
+// writeDiagnosis explains the router's sessions that are not Established.
+func writeDiagnosis(ctx context.Context, e routers.Executor, path string) error {
+	ds, err := routers.NewQuerier(e).Diagnose(ctx)
+	var b strings.Builder
+	if len(ds) == 0 && err == nil {
+		b.WriteString("every BGP session is Established\n")
+	}
+	for _, d := range ds {
+		fmt.Fprintln(&b, d)
+	}
+	if err != nil {
+		fmt.Fprintf(&b, "diagnosis incomplete: %v\n", err)
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
 // dumpCommands saves the network state of a plain host (a client).

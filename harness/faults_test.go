@@ -1,8 +1,10 @@
 package harness
 
 import (
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -26,4 +28,22 @@ func TestFaultString(t *testing.T) {
 	require.Equal(t, "pause edge", Fault{Kind: FaultPause, Target: "edge"}.String())
 	require.True(t, FaultSpeaker.OneShot())
 	require.False(t, FaultLink.OneShot())
+}
+
+// TestParseProbeRecords reads real probe output (see testdata/README.md).
+func TestParseProbeRecords(t *testing.T) {
+	f, err := os.Open("testdata/probe-records.jsonl")
+	require.NoError(t, err)
+	defer f.Close()
+	recs, err := ParseProbeRecords(f)
+	require.NoError(t, err)
+	require.Len(t, recs, 7)
+	require.True(t, recs[0].OK)
+	require.Equal(t, "peerlab-b4031b-worker", recs[0].Node)
+	require.Equal(t, 1357*time.Microsecond, recs[0].Latency)
+	require.True(t, recs[1].Sent.After(recs[0].Sent))
+	require.False(t, recs[5].OK)
+	require.Contains(t, recs[5].Error, "network is unreachable")
+	_, err = ParseProbeRecords(strings.NewReader("{not json\n"))
+	require.ErrorContains(t, err, "probe record 1")
 }

@@ -134,10 +134,11 @@ func TestKubeadmImagesAreAllBuilt(t *testing.T) {
 func TestKindEntrypointSkipsHostLookup(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "entrypoint")
-	require.NoError(t, os.WriteFile(p, []byte("x=\"$( (head -n1 <(timeout 5 "+hostDockerLookup+") | cut -d' ' -f1) || true)\"\n"), 0o644))
+	require.NoError(t, os.WriteFile(p, []byte("#!/bin/bash\nx=\"$( (head -n1 <(timeout 5 "+hostDockerLookup+") | cut -d' ' -f1) || true)\"\n"), 0o644))
 	got, err := kindEntrypoint(p)
 	require.NoError(t, err)
 	require.NotContains(t, got, "getent")
+	require.True(t, strings.HasPrefix(got, "#!/bin/bash\n"+bootRoutesPath+" || true\nx="), "the boot routes run first: %q", got)
 	require.NoError(t, os.WriteFile(p, []byte("nothing\n"), 0o644))
 	_, err = kindEntrypoint(p)
 	require.ErrorContains(t, err, "update the kit")

@@ -27,6 +27,9 @@ const (
 //go:embed files/peerlab-service-route.sh
 var serviceRouteScript string
 
+//go:embed files/peerlab-boot-routes.sh
+var bootRoutesScript string
+
 //go:embed files/kubelet-peerlab.conf
 var kubeletDropIn string
 
@@ -276,7 +279,7 @@ func (k *Kit) nodeBaseHash(ctx context.Context) (string, error) {
 			}
 			gs = append(gs, g)
 		}
-		return combine("node-base", 2, r, gs, pauseRef, serviceRouteScript, kubeletDropIn), nil
+		return combine("node-base", 3, r, gs, pauseRef, serviceRouteScript, bootRoutesScript, kubeletDropIn), nil
 	})
 }
 
@@ -310,6 +313,7 @@ func (k *Kit) buildNodeBase(ctx context.Context, hash string) (string, error) {
 		extra["/opt/cni/bin/"+p] = fileEntry{src: bins[p], mode: 0o755}
 	}
 	extra["/kind/bin/peerlab-service-route.sh"] = fileEntry{content: serviceRouteScript, mode: 0o755}
+	extra[bootRoutesPath] = fileEntry{content: bootRoutesScript, mode: 0o755}
 	extra["/etc/systemd/system/kubelet.service.d/20-peerlab.conf"] = fileEntry{content: kubeletDropIn, mode: 0o644}
 	config, err := containerdConfig(filepath.Join(files, "etc", "containerd", "config.toml"))
 	if err != nil {
@@ -375,7 +379,7 @@ func containerdConfig(path string) (string, error) {
 const hostDockerLookup = "getent ahostsv4 'host.docker.internal'"
 
 // kindEntrypoint is kind's node entrypoint without the host.docker.internal
-// lookup.
+// lookup, and running peerlab-boot-routes.sh first.
 func kindEntrypoint(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -385,8 +389,17 @@ func kindEntrypoint(path string) (string, error) {
 	if !strings.Contains(s, hostDockerLookup) {
 		return "", fmt.Errorf("kind's %s no longer contains %q: update the kit", path, hostDockerLookup)
 	}
-	return strings.Replace(s, hostDockerLookup, "true not-looked-up host.docker.internal", 1), nil
+	s = strings.Replace(s, hostDockerLookup, "true not-looked-up host.docker.internal", 1)
+	// The boot routes come first, before anything can forward a packet.
+	shebang, rest, ok := strings.Cut(s, "\n")
+	if !ok || !strings.HasPrefix(shebang, "#!") {
+		return "", fmt.Errorf("kind's %s does not start with #!: update the kit", path)
+	}
+	return shebang + "\n" + bootRoutesPath + " || true\n" + rest, nil
 }
+
+// bootRoutesPath is where the node's boot-time routes script lives.
+const bootRoutesPath = "/kind/bin/peerlab-boot-routes.sh"
 
 // criBaseSpec is containerd's default OCI spec with kind's product-uuid hook
 // and without rlimits, as kind's base image has it.

@@ -92,6 +92,15 @@ func resetDetail(n BGPNeighbor) string {
 	if n.BFD != nil && n.BFD.Status != "" && !strings.EqualFold(n.BFD.Status, "up") {
 		fmt.Fprintf(&b, "; BFD %s", n.BFD.Status)
 	}
+	// What FRR's fields alone say (Querier.Diagnose, 'peerlab diagnose',
+	// also asks the kernel: routes, ARP, MD5 counters).
+	switch d := diagnose(n, Reachability{}); d.Cause {
+	case CauseBadPeerAS, CauseHoldTimer:
+		fmt.Fprintf(&b, "; diagnosis: %s: %s", d.Cause, d.Explain)
+	case CauseEstablished:
+	default:
+		fmt.Fprintf(&b, "; diagnosis: %s", d.Cause)
+	}
 	return b.String()
 }
 

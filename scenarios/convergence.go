@@ -29,6 +29,10 @@ type FaultCase struct {
 	// (or, when nothing is withdrawn, once it is applied): the outage a
 	// user would see. Zero: 2 s.
 	Hold time.Duration
+	// Probe names a client that sends ProbeRate requests per second (each
+	// on a new connection) to the first service throughout; empty: none.
+	Probe     string
+	ProbeRate int
 }
 
 // Convergence is what one fault did, from observed events: the router's
@@ -58,6 +62,19 @@ type Convergence struct {
 	// router and in its kernel) and every service answers every curl from
 	// every client and router.
 	GreenMs float64 `json:"greenMs"`
+
+	// Traffic, when a probe ran: requests sent from the fault until green,
+	// how many failed, the first and last failed one (sent, since the
+	// fault), and how many of those sent after the kernel withdrew the next
+	// hop failed all the same (ETP Cluster: a node still forwards to pods
+	// on the dead node until their endpoints go).
+	Requests              int            `json:"requests,omitempty"`
+	Failed                int            `json:"failed,omitempty"`
+	FirstFailMs           *float64       `json:"firstFailMs,omitempty"`
+	LastFailMs            *float64       `json:"lastFailMs,omitempty"`
+	FailedAfterWithdrawal int            `json:"failedAfterWithdrawal,omitempty"`
+	AnsweredBy            map[string]int `json:"answeredBy,omitempty"`
+	ProbeErrors           []string       `json:"probeErrors,omitempty"` // the first few
 
 	// How often the router was sampled (median gaps): the resolution of
 	// the numbers above.
@@ -110,6 +127,22 @@ func MeasureFault(ctx context.Context, lab *harness.Lab, fc FaultCase) (Converge
 			_, _ = w.Stop(context.WithoutCancel(ctx))
 		}
 	}()
+	var probe *harness.Probe
+	if fc.Probe != "" {
+		rate := fc.ProbeRate
+		if rate == 0 {
+			rate = 100
+		}
+		port := p.Topology.Services[0].Port
+		if probe, err = lab.StartProbe(ctx, fc.Probe, netip.AddrPortFrom(prefix.Addr(), uint16(port)), rate); err != nil {
+			return c, err
+		}
+		defer func() {
+			if probe != nil {
+				_, _ = probe.Stop(context.WithoutCancel(ctx))
+			}
+		}()
+	}
 
 	at0, err := lab.Inject(ctx, fc.Fault)
 	if err != nil {
@@ -162,6 +195,17 @@ func MeasureFault(ctx context.Context, lab *harness.Lab, fc FaultCase) (Converge
 		return c, errors.Join(append(failures, err)...)
 	}
 	c.fill(res, nh, at0, at1)
+	if probe != nil {
+		recs, err := probe.Stop(ctx)
+		probe = nil
+		if err != nil {
+			return c, errors.Join(append(failures, err)...)
+		}
+		c.traffic(recs, at0, at1.Add(time.Duration(c.GreenMs)*time.Millisecond))
+		if c.Requests == 0 {
+			failures = append(failures, fmt.Errorf("the probe from %s sent no request between the fault and green", fc.Probe))
+		}
+	}
 	return c, errors.Join(failures...)
 }
 
@@ -271,6 +315,39 @@ func (c *Convergence) fill(res *routers.WatchResult, nh netip.Addr, at0, at1 tim
 	c.FRRSampleMs = medianGap(len(res.FRR), func(i int) time.Time { return res.FRR[i].At })
 }
 
+// traffic counts the probe's requests sent between the fault and green.
+func (c *Convergence) traffic(recs []harness.ProbeRecord, from, to time.Time) {
+	var withdrawn time.Time
+	if c.KernelWithdrawnMs != nil {
+		withdrawn = from.Add(time.Duration(*c.KernelWithdrawnMs * float64(time.Millisecond)))
+	}
+	c.AnsweredBy = map[string]int{}
+	for _, r := range recs {
+		if r.Sent.Before(from) || r.Sent.After(to) {
+			continue
+		}
+		c.Requests++
+		if r.OK {
+			c.AnsweredBy[r.Node]++
+			continue
+		}
+		c.Failed++
+		at := ms(r.Sent.Sub(from))
+		if c.FirstFailMs == nil || *at < *c.FirstFailMs {
+			c.FirstFailMs = at
+		}
+		if c.LastFailMs == nil || *at > *c.LastFailMs {
+			c.LastFailMs = at
+		}
+		if !withdrawn.IsZero() && r.Sent.After(withdrawn) {
+			c.FailedAfterWithdrawal++
+		}
+		if len(c.ProbeErrors) < 3 && !slices.Contains(c.ProbeErrors, r.Error) {
+			c.ProbeErrors = append(c.ProbeErrors, r.Error)
+		}
+	}
+}
+
 func medianGap(n int, at func(int) time.Time) float64 {
 	if n < 2 {
 		return 0
@@ -292,11 +369,19 @@ func ms(d time.Duration) *float64 {
 func ConvergenceTable(cs []Convergence) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "FAULT\tROUTER\tNEXT HOP\tDETECT (THEORY)\tBFD DOWN\tRIB GONE\tKERNEL GONE\tUNDONE\tBFD UP\tKERNEL BACK\tGREEN\tSAMPLES (K/FRR)")
+	fmt.Fprintln(tw, "FAULT\tROUTER\tNEXT HOP\tDETECT (THEORY)\tBFD DOWN\tRIB GONE\tKERNEL GONE\tUNDONE\tBFD UP\tKERNEL BACK\tGREEN\tLOST\tFAILS SENT\tLOST AFTER GONE\tSAMPLES (K/FRR)")
 	for _, c := range cs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f/%.0f ms\n",
+		lost, window, after := "-", "-", "-"
+		if c.Requests > 0 {
+			lost = fmt.Sprintf("%d/%d", c.Failed, c.Requests)
+			after = fmt.Sprint(c.FailedAfterWithdrawal)
+		}
+		if c.FirstFailMs != nil {
+			window = msText(c.FirstFailMs) + ".." + msText(c.LastFailMs)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f/%.0f ms\n",
 			c.Fault, c.Router, orDash(c.NextHop), msText(&c.BFDDetectMs), msText(c.BFDDownMs), msText(c.RIBWithdrawnMs), msText(c.KernelWithdrawnMs),
-			msText(c.UndoneMs), msText(c.BFDUpMs), msText(c.KernelBackMs), msText(&c.GreenMs), c.KernelSampleMs, c.FRRSampleMs)
+			msText(c.UndoneMs), msText(c.BFDUpMs), msText(c.KernelBackMs), msText(&c.GreenMs), lost, window, after, c.KernelSampleMs, c.FRRSampleMs)
 	}
 	tw.Flush()
 	return b.String()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/peerlab/peerlab/harness"
 	"github.com/peerlab/peerlab/routers"
 )
 
@@ -58,4 +59,30 @@ func TestConvergenceFill(t *testing.T) {
 	early.fill(&routers.WatchResult{Kernel: []routers.KernelSample{{At: at(10), Gateways: both}, {At: at(900), Gateways: onlyB}, {At: at(1900), Gateways: both}}}, a, t0, at(2500))
 	require.Equal(t, 900.0, *early.KernelWithdrawnMs)
 	require.Equal(t, -600.0, *early.KernelBackMs)
+}
+
+// TestConvergenceTraffic: only requests sent between the fault and green
+// count; failures sent after the kernel withdrew the next hop are counted
+// apart.
+func TestConvergenceTraffic(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	withdrawn := 800.0
+	c := Convergence{KernelWithdrawnMs: &withdrawn}
+	c.traffic([]harness.ProbeRecord{
+		{Sent: at(-50), Error: "before the fault"},
+		{Sent: at(100), OK: true, Node: "worker"},
+		{Sent: at(300), Error: "context deadline exceeded"},
+		{Sent: at(700), Error: "context deadline exceeded"},
+		{Sent: at(900), Error: "connection refused"},
+		{Sent: at(1000), OK: true, Node: "worker2"},
+		{Sent: at(5000), Error: "after green"},
+	}, t0, at(4000))
+	require.Equal(t, 5, c.Requests)
+	require.Equal(t, 3, c.Failed)
+	require.Equal(t, 300.0, *c.FirstFailMs)
+	require.Equal(t, 900.0, *c.LastFailMs)
+	require.Equal(t, 1, c.FailedAfterWithdrawal)
+	require.Equal(t, map[string]int{"worker": 1, "worker2": 1}, c.AnsweredBy)
+	require.Equal(t, []string{"context deadline exceeded", "connection refused"}, c.ProbeErrors)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 
 	"github.com/peerlab/peerlab/harness"
 )
@@ -47,4 +48,14 @@ func pickLab(id string) (string, error) {
 		return ids[0], nil
 	}
 	return "", fmt.Errorf("%d labs on this machine (%v): pick one with --lab", len(ids), ids)
+}
+
+// attachLab attaches to the lab with id (or the only one), its progress on
+// stderr.
+func attachLab(ctx context.Context, id string) (*harness.Lab, error) {
+	labID, err := pickLab(id)
+	if err != nil {
+		return nil, err
+	}
+	return harness.Attach(ctx, labID, harness.WithOutput(os.Stderr))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/peerlab/peerlab/harness"
@@ -49,14 +48,11 @@ flags:
 	if err != nil {
 		return err
 	}
-	labID, err := pickLab(*id)
+	lab, err := attachLab(ctx, *id)
 	if err != nil {
 		return err
 	}
-	lab, err := harness.Attach(ctx, labID, harness.WithOutput(os.Stderr))
-	if err != nil {
-		return err
-	}
+	labID := lab.ID()
 	switch {
 	case *list || *undoAll:
 		if len(pos) > 0 {

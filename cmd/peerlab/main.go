@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"bench":      {"measure lab-up to green against a bare cluster", runBench},
 		"matrix":     {"run the test matrix's lanes here (JUnit, history, flakes)", runMatrix},
 		"fault":      {"inject a fault into a running lab (link, pause, stop, drops, ...) or take it back", runFault},
+		"diagnose":   {"say why BGP sessions are down (FSM, NOTIFICATION, MD5, routes, BFD); --pcap captures", runDiagnose},
 	}
 }
 

@@ -81,7 +81,8 @@ func runUp(ctx context.Context, args []string) error {
 	// Sessions take some seconds after MetalLB configures the speakers; say
 	// when the lab is green, or what is still wrong (the lab stays up).
 	checks := scenarios.All(scenarios.SessionsEstablished, scenarios.BFDUp, scenarios.ECMPNextHops)
-	err = scenarios.Eventually(ctx, lab, 2*time.Minute, 250*time.Millisecond, checks)
+	up, err := scenarios.MeasureUp(ctx, lab, time.Now(), 2*time.Minute)
+	fmt.Printf("convergence after up (lab-up report):\n%s\n", up.Table())
 	if err == nil {
 		err = scenarios.HoldGreen(ctx, lab, 10*time.Second, checks)
 	}

@@ -51,7 +51,7 @@ func Lanes() []Lane {
 		{
 			Name: "ipv4-frr-single-hop", Family: "ipv4", Backend: "frr", Topology: "single-hop", Kubernetes: KubernetesVersion,
 			Packages: []string{"./e2e"}, Run: "^(TestSingleHop|TestBrokenPeer)$", Timeout: 30 * time.Minute,
-			Covers: "eBGP single-hop: sessions, BFD, ECMP in RIB and kernel, curl from the client, pod network, a live apply, a node restart; a broken peer refused at validation and diagnosed live",
+			Covers: "eBGP single-hop: sessions, BFD, ECMP in RIB and kernel, curl from the client, pod network, a live apply, a node restart; a broken peer refused at validation and diagnosed live (wrong ASN, MD5 mismatch, a peer that does not answer), the dump with diagnosis and pcap",
 		},
 		{
 			Name: "ipv4-frr-multi-hop", Family: "ipv4", Backend: "frr", Topology: "multi-hop", Kubernetes: KubernetesVersion,
