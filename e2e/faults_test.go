@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"context"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/peerlab/peerlab/harness"
+	"github.com/peerlab/peerlab/routers"
 	"github.com/peerlab/peerlab/scenarios"
 	"github.com/peerlab/peerlab/topologies"
 )
@@ -36,6 +39,10 @@ func TestFaults(t *testing.T) {
 	}
 	require.NotEmpty(t, worker, "no announcing worker in %v", nodes)
 
+	// The client behind edge sends 100 requests per second, each on a new
+	// connection, through every fault (a restart of the client itself
+	// included: the probe starts after it).
+	client := lab.Topology().Clients[0].Name
 	cases := []scenarios.FaultCase{
 		{Fault: harness.Fault{Kind: harness.FaultLink, Target: worker}, Withdraws: true},
 		{Fault: harness.Fault{Kind: harness.FaultPause, Target: worker}, Withdraws: true},
@@ -46,13 +53,16 @@ func TestFaults(t *testing.T) {
 		{Fault: harness.Fault{Kind: harness.FaultSpeaker, Target: worker}, Withdraws: true},
 		{Fault: harness.Fault{Kind: harness.FaultFRR, Target: "edge"}},
 		{Fault: harness.Fault{Kind: harness.FaultStop, Target: worker}, Withdraws: true},
+		// Live misconfigurations of edge: every node next hop goes.
+		{Fault: harness.Fault{Kind: harness.FaultWrongASN, Target: "edge"}, Withdraws: true},
+		{Fault: harness.Fault{Kind: harness.FaultMD5, Target: "edge"}, Withdraws: true},
+		{Fault: harness.Fault{Kind: harness.FaultRestart, Target: client}},
 	}
-	// The client behind edge sends 100 requests per second, each on a new
-	// connection, through every fault.
-	client := lab.Topology().Clients[0].Name
 	var report []scenarios.Convergence
 	for _, fc := range cases {
-		fc.Probe = client
+		if fc.Fault.Target != client {
+			fc.Probe = client
+		}
 		t.Run(string(fc.Fault.Kind), func(t *testing.T) {
 			c, err := scenarios.MeasureFault(ctx, lab, fc)
 			report = append(report, c)
@@ -61,14 +71,64 @@ func TestFaults(t *testing.T) {
 			if fc.Withdraws {
 				require.NotNil(t, c.KernelWithdrawnMs, "the router's samples never showed the next hop gone from the kernel")
 			}
-			require.Positive(t, c.Requests, "the probe sent requests through the fault")
+			if fc.Probe != "" {
+				require.Positive(t, c.Requests, "the probe sent requests through the fault")
+			}
 			active, err := lab.ActiveFaults()
 			require.NoError(t, err)
 			require.Empty(t, active, "faults left in place")
 		})
 	}
+	// The same link fault with externalTrafficPolicy Local: only nodes with
+	// a backend announce, and each forwards to its own pods only, so no
+	// request should fail once the next hop is gone.
+	t.Run("link-etp-local", func(t *testing.T) {
+		local := topologies.SingleHop()
+		for i := range local.Services {
+			local.Services[i].ExternalTrafficPolicy = topologies.ETPLocal
+		}
+		_, err := lab.Apply(ctx, local)
+		require.NoError(t, err)
+		require.NoError(t, scenarios.Eventually(ctx, lab, 2*time.Minute, time.Second, scenarios.All(scenarios.Converged(), scenarios.ReachableEverywhere(10))), "green with ETP Local")
+		target := announcingWorker(t, ctx, lab)
+		c, err := scenarios.MeasureFault(ctx, lab, scenarios.FaultCase{Fault: harness.Fault{Kind: harness.FaultLink, Target: target}, Withdraws: true, Probe: client})
+		c.Fault += " (ETP Local)"
+		report = append(report, c)
+		t.Logf("\n%s", scenarios.ConvergenceTable([]scenarios.Convergence{c}))
+		require.NoError(t, err)
+		_, err = lab.Apply(ctx, topologies.SingleHop())
+		require.NoError(t, err, "back to ETP Cluster")
+		require.NoError(t, scenarios.Eventually(ctx, lab, 2*time.Minute, time.Second, scenarios.Converged()), "green after going back")
+	})
 	dir := artifactsDir(t)
 	require.NoError(t, scenarios.WriteConvergence(dir, report))
 	t.Logf("convergence report (%s/convergence.json):\n%s", dir, scenarios.ConvergenceTable(report))
 	assertNoEgress(t, ctx, lab)
+}
+
+// announcingWorker is a worker whose address is a next hop of edge's route
+// to the first service.
+func announcingWorker(t *testing.T, ctx context.Context, lab *harness.Lab) string {
+	t.Helper()
+	svc := lab.Topology().Services[0].Name
+	ips, err := lab.ServiceIPs(ctx, svc)
+	require.NoError(t, err)
+	require.NotEmpty(t, ips, "service %s has no address", svc)
+	e, err := lab.Exec("edge")
+	require.NoError(t, err)
+	rs, err := routers.NewQuerier(e).KernelRoute(ctx, netip.PrefixFrom(ips[0], ips[0].BitLen()))
+	require.NoError(t, err)
+	nodes, err := lab.Nodes(ctx)
+	require.NoError(t, err)
+	for _, r := range rs {
+		for _, gw := range r.Gateways() {
+			for _, n := range nodes {
+				if n.IPv4 == gw && strings.HasPrefix(n.Short(), "worker") {
+					return n.Short()
+				}
+			}
+		}
+	}
+	t.Fatalf("no worker among edge's next hops for %s: %v", ips[0], rs)
+	return ""
 }

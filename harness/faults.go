@@ -54,7 +54,7 @@ const (
 
 // FaultKinds lists every kind, for usage messages.
 func FaultKinds() []FaultKind {
-	return []FaultKind{FaultLink, FaultPause, FaultStop, FaultDropBGP, FaultDropBFD, FaultSpeaker, FaultRestart, FaultFRR}
+	return []FaultKind{FaultLink, FaultPause, FaultStop, FaultDropBGP, FaultDropBFD, FaultSpeaker, FaultRestart, FaultFRR, FaultWrongASN, FaultMD5}
 }
 
 // OneShot: the fault has no undo (the lab heals by itself).
@@ -185,9 +185,9 @@ func (l *Lab) checkFault(ctx context.Context, f *Fault) (faultTarget, error) {
 		if !t.node {
 			return t, fmt.Errorf("speaker: %s is not a node", f.Target)
 		}
-	case FaultFRR:
+	case FaultFRR, FaultWrongASN, FaultMD5:
 		if !t.router {
-			return t, fmt.Errorf("frr: %s is not a router", f.Target)
+			return t, fmt.Errorf("%s: %s is not a router", f.Kind, f.Target)
 		}
 	case FaultRestart:
 		if t.node {
@@ -335,7 +335,11 @@ func (l *Lab) applyFault(ctx context.Context, f Fault, t faultTarget, on bool) (
 			timeout := 10
 			return then(l.docker.ContainerStop(ctx, t.container, container.StopOptions{Timeout: &timeout}))
 		}
-		if err := l.docker.ContainerStart(ctx, t.container, container.StartOptions{}); err != nil {
+		start := func() error { return l.docker.ContainerStart(ctx, t.container, container.StartOptions{}) }
+		if t.node {
+			start = func() error { return l.startNodeIsolated(ctx, t.container) }
+		}
+		if err := start(); err != nil {
 			return time.Time{}, err
 		}
 		return then(l.afterStart(ctx, t))
@@ -366,6 +370,13 @@ func (l *Lab) applyFault(ctx context.Context, f Fault, t faultTarget, on bool) (
 			return time.Time{}, err
 		}
 		return then(l.afterStart(ctx, t))
+	case FaultWrongASN, FaultMD5:
+		r, _ := l.topo.Router(f.Target)
+		script, err := peerFaultScript(r, f.Kind, on)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return stamped(ctx, ex, script)
 	case FaultFRR:
 		// watchfrr notices the dead daemons and starts them again with the
 		// saved configuration, as after a crash.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/peerlab/peerlab/topologies"
 )
 
 func TestDropScript(t *testing.T) {
@@ -46,4 +48,20 @@ func TestParseProbeRecords(t *testing.T) {
 	require.Contains(t, recs[5].Error, "network is unreachable")
 	_, err = ParseProbeRecords(strings.NewReader("{not json\n"))
 	require.ErrorContains(t, err, "probe record 1")
+}
+
+func TestPeerFaultScript(t *testing.T) {
+	edge := topologies.SingleHop().Routers[0]
+	on, err := peerFaultScript(edge, FaultWrongASN, true)
+	require.NoError(t, err)
+	require.Equal(t, "vtysh -c 'configure terminal' -c 'router bgp 64513' -c 'neighbor nodes remote-as 64999'", on)
+	off, err := peerFaultScript(edge, FaultWrongASN, false)
+	require.NoError(t, err)
+	require.Contains(t, off, "'neighbor nodes remote-as 64512'")
+	md5, err := peerFaultScript(edge, FaultMD5, false)
+	require.NoError(t, err)
+	require.Contains(t, md5, "'no neighbor nodes password'", "single-hop has no password to put back")
+	client := topologies.Router{Name: "r", ASN: 64520}
+	_, err = peerFaultScript(client, FaultMD5, true)
+	require.ErrorContains(t, err, "router r has no session with the nodes")
 }

@@ -51,7 +51,13 @@ func workloadObjects(t topologies.Topology, backendImage string) ([]*unstructure
 	for _, s := range t.Services {
 		labels := map[string]string{LabelService: s.Name}
 		managed := map[string]string{LabelService: s.Name, LabelManaged: "true"}
-		var tolerations []corev1.Toleration
+		// The workload is applied while the nodes are still coming up (see
+		// Lab.Up). Without this toleration a NotReady node's taint keeps it
+		// out of the spread constraint's count, and every backend lands on
+		// the first Ready node (seen: both replicas on worker2, so every
+		// answer came from one node). Tolerated, the pod is placed on its
+		// own node and starts there once the node's pod network is ready.
+		tolerations := []corev1.Toleration{{Key: "node.kubernetes.io/not-ready", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}}
 		var affinity *corev1.Affinity
 		cp := t.Cluster.NodeNames()[:t.Cluster.ControlPlanes]
 		onControlPlane := t.Cluster.ControlPlaneAnnounces

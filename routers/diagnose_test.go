@@ -14,7 +14,7 @@ import (
 
 func neighborOf(t *testing.T, file string, addr string) BGPNeighbor {
 	t.Helper()
-	ns, err := parseNeighbors(readTestdata(t, "frr-10.7", file))
+	ns, err := parseNeighbors(readTestdata(t, "diagnose-10.7", file))
 	require.NoError(t, err)
 	for _, n := range ns {
 		if n.Address == netip.MustParseAddr(addr) {
@@ -39,7 +39,7 @@ func TestDiagnoseBadPeerAS(t *testing.T) {
 	r := neighborOf(t, "bgp-neighbors-bad-peer-as.json", "172.30.0.129")
 	d = diagnose(r, Reachability{Route: "172.30.0.129 dev eth1 src 172.30.0.2", Neighbor: "REACHABLE"})
 	require.Equal(t, CauseNotConnected, d.Cause)
-	log := readTestdata(t, "frr-10.7", "frr-log-bad-peer-as.txt")
+	log := readTestdata(t, "diagnose-10.7", "frr-log-bad-peer-as.txt")
 	refused := parseRefusedOpens(log, time.Date(2026, 12, 1, 3, 38, 20, 0, time.UTC))
 	require.Positive(t, refused[netip.MustParseAddr("172.30.0.129")])
 	require.Empty(t, parseRefusedOpens(log, time.Date(2026, 12, 1, 3, 40, 0, 0, time.UTC)), "old refusals do not count")
@@ -49,9 +49,9 @@ func TestDiagnoseBadPeerAS(t *testing.T) {
 }
 
 func TestDiagnoseMD5(t *testing.T) {
-	before, err := parseMD5Counters(readTestdata(t, "frr-10.7", "proc-net-netstat-md5-before.txt"))
+	before, err := parseMD5Counters(readTestdata(t, "diagnose-10.7", "proc-net-netstat-md5-before.txt"))
 	require.NoError(t, err)
-	after, err := parseMD5Counters(readTestdata(t, "frr-10.7", "proc-net-netstat-md5-after.txt"))
+	after, err := parseMD5Counters(readTestdata(t, "diagnose-10.7", "proc-net-netstat-md5-after.txt"))
 	require.NoError(t, err)
 	require.Zero(t, before.Total())
 	require.Equal(t, uint64(8), after.NotFound, "the nodes send no signature; edge expects one")

@@ -158,8 +158,9 @@ func MeasureFault(ctx context.Context, lab *harness.Lab, fc FaultCase) (Converge
 				return err
 			}
 			for _, r := range rs {
-				if slices.Contains(r.Gateways(), nh) {
-					return fmt.Errorf("router %s: kernel route %s still via %s (%v)", router, prefix, nh, r.Gateways())
+				// A router's own fault must take every node next hop.
+				if gws := r.Gateways(); slices.Contains(gws, nh) || !nh.IsValid() && len(gws) > 0 {
+					return fmt.Errorf("router %s: kernel route %s still via %v", router, prefix, gws)
 				}
 			}
 			return nil
@@ -210,11 +211,16 @@ func MeasureFault(ctx context.Context, lab *harness.Lab, fc FaultCase) (Converge
 }
 
 // watchedRouter is the router to watch for a fault on target: the router
-// itself, or the first router (in topology order) that peers with the
-// target node, with the node's address as its next hop.
+// itself, a client's router, or the first router (in topology order) that
+// peers with the target node, with the node's address as its next hop.
 func watchedRouter(p *harness.Plan, target string) (string, netip.Addr, harness.RouterPlan, error) {
 	if rp, ok := p.Routers[target]; ok {
 		return target, netip.Addr{}, rp, nil
+	}
+	for _, c := range p.Topology.Clients {
+		if c.Name == target {
+			return c.Via, netip.Addr{}, p.Routers[c.Via], nil
+		}
 	}
 	for _, r := range p.Topology.Routers {
 		rp := p.Routers[r.Name]

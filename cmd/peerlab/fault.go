@@ -38,6 +38,8 @@ Injects a fault into a running lab, addressed by topology names: a node
   speaker     the node's MetalLB speaker pod is deleted (no undo)
   restart     a router's or client's container restarts (no undo)
   frr         a router's FRR daemons are killed; watchfrr restarts them (no undo)
+  wrong-asn   a router expects another AS from the nodes (--undo: the right one)
+  md5         a router's node sessions get a password the nodes lack (--undo: back)
 'peerlab down' also clears faults left in place.
 
 flags:

@@ -8,7 +8,8 @@
 //     InternalIP (all nodes share one L2 network in kind);
 //   - pod traffic to destinations outside the cluster's pod subnets is
 //     masqueraded to the node's address;
-//   - the node's own pod CIDRs are unreachable except for its live pods
+//   - the cluster's pod subnets, and the node's own pod CIDRs, are
+//     unreachable except for other nodes' CIDRs and the node's live pods
 //     (ptp gives each pod a host route): a packet for a pod that is gone,
 //     e.g. one kube-proxy still DNATs to for a moment after the pod was
 //     deleted, gets an ICMP error instead of following the default route
@@ -180,6 +181,14 @@ func (d *daemon) sync(ctx context.Context) error {
 	}
 	var errs []string
 	want := map[string]netlink.Route{}
+	// The whole pod subnet is unreachable unless a more specific route
+	// (another node's CIDR, a live pod) says otherwise: a pod on a node
+	// that just restarted can send before the routes to the other nodes
+	// are back, and without this its packets took the default route out
+	// of the lab (the egress guard counted them).
+	for _, sn := range d.podSubnets {
+		want[sn.String()] = netlink.Route{Dst: sn, Type: syscall.RTN_UNREACHABLE, Protocol: routeProtocol}
+	}
 	for i := range nodes.Items {
 		n := &nodes.Items[i]
 		if n.Name == d.nodeName {

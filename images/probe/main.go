@@ -81,6 +81,10 @@ loop:
 			if _, err := os.Stat(*stop); err == nil {
 				break loop
 			}
+			// What is written survives the probe being killed.
+			mu.Lock()
+			w.Flush()
+			mu.Unlock()
 		case <-tick.C:
 			wg.Add(1)
 			go func() {
