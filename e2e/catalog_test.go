@@ -20,7 +20,7 @@ import (
 // artifacts directory.
 func TestCatalog(t *testing.T) {
 	ctx := testContext(t)
-	base := topologies.Reference()
+	base := inFamily(t, topologies.Reference())
 	lab := upLab(t, ctx, base)
 	coreChecks(t, ctx, lab)
 

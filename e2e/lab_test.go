@@ -19,7 +19,7 @@ func upLab(t *testing.T, ctx context.Context, topo topologies.Topology) *harness
 	t.Helper()
 	kit, err := newKit()
 	require.NoError(t, err)
-	lab, err := harness.New(topo, harness.WithImages(kit), harness.WithOutput(testWriter{t}))
+	lab, err := harness.New(topo, harness.WithImages(kit), harness.WithOutput(testWriter{t}), harness.WithFreeSubnets())
 	require.NoError(t, err, "topology %s", topo.Name)
 	t.Cleanup(func() {
 		// Cleanup runs after the test body: ctx may be done, use a fresh one.
@@ -65,6 +65,7 @@ func coreChecks(t *testing.T, ctx context.Context, lab *harness.Lab) {
 		{"BGP sessions Established (routers and speakers)", scenarios.SessionsEstablished},
 		{"BFD peers up with the profile's timers", scenarios.BFDUp},
 		{"ECMP: one next hop per announcing node (RIB and kernel)", scenarios.ECMPNextHops},
+		{"one LoadBalancer address per cluster family", scenarios.ServiceFamilies},
 	}
 	// When each check first passed, side by side, as a report (the lab-up
 	// side of the convergence report) in the test's artifacts.
@@ -92,6 +93,17 @@ func coreChecks(t *testing.T, ctx context.Context, lab *harness.Lab) {
 		})
 		require.NoError(t, err, "curl from %s to the services", c.Name)
 		t.Logf("curl from %s: %s (first success %s after the lab was up)", c.Name, spread, time.Since(start).Round(100*time.Millisecond))
+		// The spread per address (so per family in a dual-stack lab).
+		for _, svc := range lab.Topology().Services {
+			ips, err := lab.ServiceIPs(ctx, svc.Name)
+			require.NoError(t, err)
+			for _, ip := range ips {
+				s, err := scenarios.Curl(ctx, lab, c.Name, ip, svc.Port, 20)
+				require.NoError(t, err)
+				require.Equal(t, s.Requests, s.OK, "curl from %s to %s (%s): %s; failures: %v", c.Name, svc.Name, ip, s, s.Failures)
+				t.Logf("curl from %s to %s (IPv%d %s): %s", c.Name, svc.Name, map[bool]int{true: 6, false: 4}[ip.Is6()], ip, s)
+			}
+		}
 	}
 }
 

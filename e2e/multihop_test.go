@@ -11,7 +11,7 @@ import (
 // every node's path by add-path) does the ECMP.
 func TestMultiHop(t *testing.T) {
 	ctx := testContext(t)
-	lab := upLab(t, ctx, topologies.MultiHop())
+	lab := upLab(t, ctx, inFamily(t, topologies.MultiHop()))
 	coreChecks(t, ctx, lab)
 	assertNoEgress(t, ctx, lab)
 }

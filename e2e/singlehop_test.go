@@ -26,7 +26,7 @@ import (
 // including after a worker node container restarts.
 func TestSingleHop(t *testing.T) {
 	ctx := testContext(t)
-	lab := upLab(t, ctx, topologies.SingleHop())
+	lab := upLab(t, ctx, inFamily(t, topologies.SingleHop()))
 	coreChecks(t, ctx, lab)
 
 	require.NoError(t, scenarios.Eventually(ctx, lab, time.Minute, 2*time.Second, scenarios.PodNetwork), "pod network")
@@ -34,25 +34,27 @@ func TestSingleHop(t *testing.T) {
 	t.Run("apply the communities example to the running lab", func(t *testing.T) {
 		topo, err := topologies.Load("../topologies/examples/communities.yaml")
 		require.NoError(t, err)
-		rep, err := lab.Apply(ctx, topo)
+		rep, err := lab.Apply(ctx, inFamily(t, topo))
 		require.NoError(t, err)
 		t.Logf("applied in %s, pruned %v", rep.Duration.Round(100*time.Millisecond), rep.Pruned)
 		require.NoError(t, scenarios.Eventually(ctx, lab, 90*time.Second, time.Second, scenarios.Converged()), "the oracle with the example's communities")
 		// What 'peerlab status' shows: edge's BGP table carries them.
 		e, err := lab.Exec("edge")
 		require.NoError(t, err)
-		routes, err := routers.NewQuerier(e).BGPRoutes(ctx, routers.IPv4)
-		require.NoError(t, err)
-		var tagged int
-		for _, r := range routes {
-			for _, p := range r.Paths {
-				if p.HasCommunity("64512:100") && p.HasCommunity("no-advertise") && p.HasLargeCommunity("64512:1:2") && !p.HasLocalPref {
-					tagged++
+		for _, fam := range routerFamilies(t) {
+			routes, err := routers.NewQuerier(e).BGPRoutes(ctx, fam)
+			require.NoError(t, err)
+			var tagged int
+			for _, r := range routes {
+				for _, p := range r.Paths {
+					if p.HasCommunity("64512:100") && p.HasCommunity("no-advertise") && p.HasLargeCommunity("64512:1:2") && !p.HasLocalPref {
+						tagged++
+					}
 				}
 			}
+			require.Positive(t, tagged, "edge should hold the IPv%d service route with 64512:100, no-advertise and 64512:1:2 (and no localPref over eBGP): %+v", fam, routes)
 		}
-		require.Positive(t, tagged, "edge should hold the service route with 64512:100, no-advertise and 64512:1:2 (and no localPref over eBGP): %+v", routes)
-		_, err = lab.Apply(ctx, topologies.SingleHop())
+		_, err = lab.Apply(ctx, inFamily(t, topologies.SingleHop()))
 		require.NoError(t, err, "back to single-hop")
 		require.NoError(t, scenarios.Eventually(ctx, lab, 90*time.Second, time.Second, scenarios.Converged()), "the oracle after going back")
 	})
@@ -91,7 +93,7 @@ func TestBrokenPeer(t *testing.T) {
 	_, err := harness.New(broken)
 	require.ErrorContains(t, err, "routers[edge].peers[0].asn: 64999, but metallb.asn is 64512")
 
-	lab := upLab(t, ctx, topologies.SingleHop())
+	lab := upLab(t, ctx, inFamily(t, topologies.SingleHop()))
 	require.NoError(t, scenarios.Eventually(ctx, lab, 2*time.Minute, time.Second, scenarios.SessionsEstablished), "sessions before the break")
 	edge, ok := lab.FRR("edge")
 	require.True(t, ok)

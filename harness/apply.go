@@ -50,7 +50,7 @@ type ApplyReport struct {
 func (l *Lab) Apply(ctx context.Context, t topologies.Topology) (ApplyReport, error) {
 	start := time.Now()
 	var rep ApplyReport
-	next, err := t.Prepare()
+	next, err := l.placed(t).Prepare()
 	if err != nil {
 		return rep, fmt.Errorf("topology %q: %w", t.Name, err)
 	}

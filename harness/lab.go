@@ -52,6 +52,9 @@ type Lab struct {
 	attached map[string]string           // container names by topology name, for attached labs
 	timings  []PhaseTiming
 	upStart  time.Time
+
+	freeSubnets bool     // WithFreeSubnets
+	placeLock   *os.File // held from choosing subnets until the networks exist
 }
 
 // PhaseTiming is how long one phase of Up took. Phases after the cluster
@@ -196,6 +199,7 @@ func (l *Lab) UpBare(ctx context.Context) error {
 
 func (l *Lab) up(ctx context.Context, bare bool) error {
 	l.upStart = time.Now()
+	defer l.unlockPlacement()
 	if err := l.preflight(ctx); err != nil {
 		return err
 	}
@@ -286,7 +290,7 @@ func (l *Lab) preflight(ctx context.Context) error {
 		return fmt.Errorf("no Docker daemon answers (%v): run scripts/host-setup.sh as root", err)
 	}
 	l.docker = dc
-	if err := checkSubnetsFree(ctx, dc, l.networks); err != nil {
+	if err := l.place(ctx); err != nil {
 		return err
 	}
 	if l.kit == nil {
@@ -326,6 +330,8 @@ func (l *Lab) upNetworks(ctx context.Context) error {
 			return err
 		}
 	}
+	// The networks now hold their subnets: the next lab sees them taken.
+	l.unlockPlacement()
 	return nil
 }
 

@@ -12,6 +12,10 @@ import (
 // nodesPeerGroup is the peer group a router uses for the cluster's nodes.
 const nodesPeerGroup = "nodes"
 
+// nodesRouteMapIn is the inbound route-map of the nodes' peer group in labs
+// with IPv6.
+const nodesRouteMapIn = "nodes-in"
+
 // routerSpec turns a topology router into FRR configuration, from the
 // lab's plan. A router that peers with the nodes names each node a MetalLB
 // peer of it selects as a neighbor of one peer group (routers start after
@@ -69,6 +73,18 @@ func routerSpec(p *Plan, name string) (routers.Spec, error) {
 				})
 				pg.BFD = true
 				pg.BFDProfile = "nodes-" + b.Name
+			}
+			if t.Cluster.IPFamily.HasIPv6() {
+				// A node on the router's own network sends its IPv6 routes with
+				// its link-local next hop besides the global one, and FRR
+				// installs the link-local one: the RIB and kernel would name
+				// fe80:: addresses instead of the nodes. Prefer the global
+				// next hop, as most IPv6 edge configurations do, so next hops
+				// are the node addresses in both families.
+				s.RouteMaps = append(s.RouteMaps, routers.RouteMap{Name: nodesRouteMapIn, Entries: []routers.RouteMapEntry{
+					{Seq: 10, Action: routers.Permit, Set: routers.RouteMapSet{IPv6NextHopPreferGlobal: true}},
+				}})
+				pg.RouteMapIn = nodesRouteMapIn
 			}
 			s.PeerGroups = append(s.PeerGroups, pg)
 			for _, ns := range rp.NodeSessions {

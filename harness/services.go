@@ -120,7 +120,7 @@ func workloadObjects(t topologies.Topology, backendImage string) ([]*unstructure
 		}
 		policy := corev1.IPFamilyPolicySingleStack
 		if t.Cluster.IPFamily == topologies.DualStack {
-			policy = corev1.IPFamilyPolicyPreferDualStack
+			policy = corev1.IPFamilyPolicyRequireDualStack
 		}
 		ann := map[string]string{}
 		if s.Pool != "" {

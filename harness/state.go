@@ -108,7 +108,7 @@ func Attach(ctx context.Context, id string, opts ...Option) (*Lab, error) {
 	dir := filepath.Join(root, id)
 	raw, err := os.ReadFile(filepath.Join(dir, "lab.json"))
 	if err != nil {
-		return nil, fmt.Errorf("no lab %q on this machine (%v); 'peerlab status' lists labs", id, err)
+		return nil, fmt.Errorf("no lab %q on this machine (%v); 'peerlab list' lists labs", id, err)
 	}
 	var st labState
 	if err := json.Unmarshal(raw, &st); err != nil {

@@ -226,7 +226,7 @@ func (k *Kit) buildPause(ctx context.Context) (string, error) {
 // kindFiles is the directory of node files kind ships in its module
 // (entrypoint, systemd units, containerd config, kubelet drop-ins).
 func kindFiles(ctx context.Context) (string, error) {
-	dir, err := ModuleDir(ctx, "sigs.k8s.io/kind@"+kindVersion)
+	dir, err := ModuleDir(ctx, "sigs.k8s.io/kind@"+KindVersion)
 	if err != nil {
 		return "", err
 	}

@@ -19,7 +19,7 @@ const (
 	cniPluginsVersion = "v1.9.1"
 	localPathVersion  = "v0.0.30"
 	MetalLBVersion    = "v0.16.1"
-	kindVersion       = "v0.33.0"
+	KindVersion       = "v0.33.0"
 )
 
 // kubeStaging lists the staging modules k8s.io/kubernetes replaces with its

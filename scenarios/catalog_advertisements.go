@@ -23,7 +23,7 @@ func communitiesScenario() Scenario {
 // aggregationScenario: aggregationLength makes every router receive the
 // covering prefix instead of the address.
 func aggregationScenario() Scenario {
-	return one("aggregation", "aggregationLength: routers receive the covering /30, not the /32", []Requirement{needsIPv4}, Step{Change: func(t *topologies.Topology) {
+	return one("aggregation", "aggregationLength: routers receive the covering /30, not the /32", nil, Step{Change: func(t *topologies.Topology) {
 		advertise(t, topologies.BGPAdvertisement{AggregationLength: 30})
 	}})
 }

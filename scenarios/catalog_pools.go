@@ -13,7 +13,7 @@ import (
 // poolsScenario: a CIDR pool and a range pool side by side, a service on
 // each.
 func poolsScenario() Scenario {
-	return one("pools", "a CIDR pool and a range pool, a service from each", []Requirement{needsIPv4}, Step{Change: func(t *topologies.Topology) {
+	return one("pools", "a CIDR pool and a range pool, a service from each", nil, Step{Change: func(t *topologies.Topology) {
 		r := extraPool(*t, 1, 24)
 		from := r.Addr().As4()
 		from[3] = 10
@@ -27,7 +27,7 @@ func poolsScenario() Scenario {
 // poolNoAutoAssignScenario: a pool with autoAssign false serves only the
 // service that asks for it.
 func poolNoAutoAssignScenario() Scenario {
-	return one("pool-no-autoassign", "an autoAssign false pool is used only by the service that asks for it", []Requirement{needsIPv4}, Step{Change: func(t *topologies.Topology) {
+	return one("pool-no-autoassign", "an autoAssign false pool is used only by the service that asks for it", nil, Step{Change: func(t *topologies.Topology) {
 		no := false
 		// Listed first, so an allocator ignoring autoAssign would use it.
 		t.MetalLB.Pools = append([]topologies.Pool{{Name: "reserved", Addresses: []string{extraPool(*t, 2, 28).String()}, AutoAssign: &no}}, t.MetalLB.Pools...)
@@ -38,7 +38,7 @@ func poolNoAutoAssignScenario() Scenario {
 
 // requestedIPScenario: a requested address is honoured.
 func requestedIPScenario() Scenario {
-	return one("requested-ip", "a service that requests an address gets it", []Requirement{needsIPv4}, Step{Change: func(t *topologies.Topology) {
+	return one("requested-ip", "a service that requests an address gets it", nil, Step{Change: func(t *topologies.Topology) {
 		b := poolBase(*t).As4()
 		b[3] += 7
 		addService(t, topologies.Service{Name: "requested", IPs: []netip.Addr{netip.AddrFrom4(b)}})
@@ -68,9 +68,8 @@ func poolExhaustedScenario() Scenario {
 		addService(t, topologies.Service{Name: "first", Pool: "tiny"})
 	}
 	return Scenario{
-		Name:     "pool-exhausted",
-		Summary:  "an exhausted pool leaves the next service pending, and MetalLB says why",
-		Requires: []Requirement{needsIPv4},
+		Name:    "pool-exhausted",
+		Summary: "an exhausted pool leaves the next service pending, and MetalLB says why",
 		Steps: []Step{
 			{Name: "one address, one service", Change: tiny},
 			{Name: "a second service asks", Change: func(t *topologies.Topology) {
@@ -108,9 +107,8 @@ func ServicePendingBecause(service, reason string) Check {
 // there and withdraws the old route from every router.
 func changePoolScenario() Scenario {
 	return Scenario{
-		Name:     "change-pool",
-		Summary:  "a service moved to another pool gets a new address; the old route is withdrawn everywhere",
-		Requires: []Requirement{needsIPv4},
+		Name:    "change-pool",
+		Summary: "a service moved to another pool gets a new address; the old route is withdrawn everywhere",
 		Steps: []Step{
 			{Name: "second pool", Change: func(t *topologies.Topology) {
 				t.MetalLB.Pools = append(t.MetalLB.Pools, topologies.Pool{Name: "other", Addresses: []string{extraPool(*t, 6, 28).String()}})

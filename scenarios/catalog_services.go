@@ -10,7 +10,7 @@ import (
 // next hops: one Cluster, one Local pinned to one node, one on a requested
 // address.
 func servicesScenario() Scenario {
-	return one("services", "several services at once, each with the right next hops", []Requirement{needsIPv4, needsTwoAnnouncingNodes}, Step{Change: func(t *topologies.Topology) {
+	return one("services", "several services at once, each with the right next hops", []Requirement{needsTwoAnnouncingNodes}, Step{Change: func(t *topologies.Topology) {
 		b := poolBase(*t).As4()
 		b[3] += 9
 		addService(t, topologies.Service{Name: "local-one", ExternalTrafficPolicy: topologies.ETPLocal, Nodes: t.Cluster.AnnouncingNodeNames()[:1]})
@@ -21,7 +21,7 @@ func servicesScenario() Scenario {
 // sharedIPScenario: two services share one address on different ports;
 // the address is announced once and both ports answer.
 func sharedIPScenario() Scenario {
-	return one("shared-ip", "two services share one address on different ports", []Requirement{needsIPv4}, Step{Change: func(t *topologies.Topology) {
+	return one("shared-ip", "two services share one address on different ports", nil, Step{Change: func(t *topologies.Topology) {
 		b := poolBase(*t).As4()
 		b[3] += 11
 		ip := []netip.Addr{netip.AddrFrom4(b)}

@@ -99,21 +99,31 @@ func PodNetwork(ctx context.Context, lab *harness.Lab) error {
 			}
 			return nil
 		}
+		// Every family of the pod network: each pod has one address per
+		// family, the service one ClusterIP per family.
 		for _, b := range backends.Items {
-			if b.Spec.NodeName == n.Name || b.Status.PodIP == "" {
+			if b.Spec.NodeName == n.Name {
 				continue
 			}
-			if err := get(fmt.Sprintf("http://%s/", hostPort(b.Status.PodIP, 8080))); err != nil {
-				errs = append(errs, fmt.Errorf("pod-to-pod to %s on %s: %w", b.Name, b.Spec.NodeName, err))
+			for _, ip := range b.Status.PodIPs {
+				if err := get(fmt.Sprintf("http://%s/", hostPort(ip.IP, 8080))); err != nil {
+					errs = append(errs, fmt.Errorf("pod-to-pod to %s on %s: %w", b.Name, b.Spec.NodeName, err))
+				}
 			}
 		}
-		if err := get(fmt.Sprintf("http://%s/", hostPort(svc.Spec.ClusterIP, int(svc.Spec.Ports[0].Port)))); err != nil {
-			errs = append(errs, fmt.Errorf("ClusterIP: %w", err))
+		for _, ip := range svc.Spec.ClusterIPs {
+			if err := get(fmt.Sprintf("http://%s/", hostPort(ip, int(svc.Spec.Ports[0].Port)))); err != nil {
+				errs = append(errs, fmt.Errorf("ClusterIP: %w", err))
+			}
 		}
+		// ahosts lists every address (hosts stops at the first family that
+		// answers), so a dual-stack service's name must resolve to both.
 		name := fmt.Sprintf("%s.%s.svc.cluster.local", service, ns)
-		out, stderr, err := e.Exec(ctx, []string{"getent", "hosts", name})
-		if err != nil || !strings.Contains(string(out), svc.Spec.ClusterIP) {
-			errs = append(errs, fmt.Errorf("from node %s: DNS %s: got %q (%v %s), want %s", n.Name, name, strings.TrimSpace(string(out)), err, strings.TrimSpace(string(stderr)), svc.Spec.ClusterIP))
+		out, stderr, err := e.Exec(ctx, []string{"getent", "ahosts", name})
+		for _, ip := range svc.Spec.ClusterIPs {
+			if err != nil || !strings.Contains(string(out), ip) {
+				errs = append(errs, fmt.Errorf("from node %s: DNS %s: got %q (%v %s), want %s among the answers", n.Name, name, strings.TrimSpace(string(out)), err, strings.TrimSpace(string(stderr)), ip))
+			}
 		}
 	}
 	return errors.Join(errs...)

@@ -166,6 +166,16 @@ func (s *Suite) step(ctx context.Context, t *topologies.Topology, st Step) (Step
 	if st.Change != nil {
 		st.Change(t)
 	}
+	// Scenarios write their changes for IPv4; in an IPv6 or dual-stack lab
+	// the changed pools and service IPs get their IPv6 twins the same way
+	// the base got them (idempotent, so steps can build on each other).
+	if f := s.Base.Cluster.IPFamily; f != "" && f != topologies.IPv4 {
+		ft, err := t.ForFamily(f)
+		if err != nil {
+			return sr, fmt.Errorf("the step in %s: %w", f, err)
+		}
+		*t = ft
+	}
 	start := time.Now()
 	if _, err := s.Lab.Apply(ctx, *t); err != nil {
 		return sr, fmt.Errorf("apply: %w", err)

@@ -47,20 +47,22 @@ raise_sysctl fs.inotify.max_user_instances 512
 
 # --- packages ------------------------------------------------------------
 # debootstrap builds the Debian root filesystems, libseccomp-dev lets runc be
-# built with seccomp, pigz/xz speed up image tarballs.
+# built with seccomp, pigz/xz speed up image tarballs; graphviz's dot checks
+# (and renders) what `peerlab graph -o dot` writes.
 need_pkgs=()
 command -v dockerd >/dev/null || need_pkgs+=(docker.io)
 command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
 [ -e /usr/include/seccomp.h ] || need_pkgs+=(libseccomp-dev)
 command -v jq >/dev/null || need_pkgs+=(jq)
 command -v ip6tables >/dev/null || need_pkgs+=(iptables)
+command -v dot >/dev/null || need_pkgs+=(graphviz)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   say "installing ${need_pkgs[*]} with apt"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null || fail "apt-get update failed: this host needs Debian's package archive (check /etc/apt/sources.list and the network)"
   apt-get install -y -qq "${need_pkgs[@]}" >/dev/null || fail "apt-get install ${need_pkgs[*]} failed; run it by hand to see why"
 else
-  say "packages: dockerd, debootstrap, libseccomp-dev, jq, iptables present"
+  say "packages: dockerd, debootstrap, libseccomp-dev, jq, iptables, graphviz present"
 fi
 
 # --- docker engine -------------------------------------------------------

@@ -21,6 +21,11 @@ export TESTCONTAINERS_RYUK_DISABLED=true
 step "image kit (mode ${PEERLAB_IMAGES:-auto})"
 go run ./cmd/peerlab images build
 
+if command -v npm >/dev/null; then
+  step "Mermaid's parser for the graph test (npm ci in tools/mermaid-check)"
+  (cd tools/mermaid-check && npm ci --silent --no-audit --no-fund) || echo "test.sh: npm ci failed; the Mermaid check will be skipped" >&2
+fi
+
 step "vet"
 go vet ./...
 
@@ -29,7 +34,7 @@ step "lint the CI workflow"
 # own validity is part of the build.
 go tool -modfile=tools/go.mod actionlint .github/workflows/*.yml
 
-step "tests: every runnable lane of the matrix"
+step "tests: the default lanes of the matrix (peerlab matrix --all runs all of them)"
 # The same runner the nightly matrix uses: each lane through gotestsum
 # (JUnit XML, go test -json, output and dumps under peerlab-matrix/LANE),
 # results appended to peerlab-matrix/history.jsonl. Lanes run go test with

@@ -15,11 +15,19 @@ const (
 	maxBitsIPv6 = 125
 )
 
-// Gateway returns the address the harness gives Docker as the network's gateway: the first
-// host of the subnet (.1 or ::1). Docker puts it on the host's bridge. Pass it explicitly:
-// with an IP range set and no gateway, Docker would take the gateway from the range.
+// Gateway returns the address the harness gives Docker as the network's gateway, which
+// Docker puts on the host's bridge: the last usable address of the dynamic range (.254 of a
+// /24; the last but one of an IPv6 range). Docker reserves it there, so no node gets it, and
+// it stays out of the static lower half: a topology can give a router the first host (.1),
+// as most real networks and write-ups do. (Without an explicit gateway Docker would take
+// the range's first address.)
 func Gateway(subnet netip.Prefix) netip.Addr {
-	return subnet.Masked().Addr().Next()
+	dyn, err := DynamicRange(subnet)
+	if err != nil {
+		// Too small for a lab network; Validate says so.
+		return subnet.Masked().Addr().Next()
+	}
+	return lastAddr(dyn).Prev()
 }
 
 // DynamicRange returns the upper half of subnet, e.g. 172.30.0.128/25 for 172.30.0.0/24
@@ -84,7 +92,9 @@ func dynamicCapacity(subnet netip.Prefix) (*big.Int, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Less the gateway, and for IPv4 the broadcast address.
 	n := rangeSize(dyn.Addr(), lastAddr(dyn))
+	n.Sub(n, big.NewInt(1))
 	if dyn.Addr().Is4() {
 		n.Sub(n, big.NewInt(1))
 	}

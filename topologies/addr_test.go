@@ -38,9 +38,9 @@ func TestDynamicRange(t *testing.T) {
 
 func TestGateway(t *testing.T) {
 	for subnet, want := range map[string]string{
-		"172.30.0.0/24": "172.30.0.1",
-		"172.30.0.9/24": "172.30.0.1",
-		"fd00:30::/64":  "fd00:30::1",
+		"172.30.0.0/24": "172.30.0.254",
+		"172.30.0.9/24": "172.30.0.254",
+		"fd00:30::/64":  "fd00:30::8000:0:0:fffe",
 	} {
 		if got := Gateway(netip.MustParsePrefix(subnet)); got.String() != want {
 			t.Errorf("Gateway(%s) = %s, want %s", subnet, got, want)
@@ -50,9 +50,9 @@ func TestGateway(t *testing.T) {
 
 func TestDynamicCapacity(t *testing.T) {
 	for subnet, want := range map[string]string{
-		"172.30.0.0/24": "127", // .128-.254; .255 is the broadcast address
-		"10.0.0.0/29":   "3",
-		"fd00::/125":    "4", // no broadcast in IPv6
+		"172.30.0.0/24": "126", // .128-.253; .254 is the gateway, .255 the broadcast address
+		"10.0.0.0/29":   "2",
+		"fd00::/125":    "3", // no broadcast in IPv6
 	} {
 		got, err := dynamicCapacity(netip.MustParsePrefix(subnet))
 		if err != nil || got.String() != want {

@@ -21,10 +21,10 @@
 // Every lab network is a Docker network created by the harness with an explicit subnet per
 // family. Docker allocates the kind nodes' addresses dynamically, so the harness restricts
 // that allocation to the upper half of each subnet (DynamicRange, passed to Docker as the
-// IP range) and passes the first host as the gateway explicitly (Gateway). Routers and
-// clients get static addresses, which Validate requires to be in the lower half, away from
-// the network address and the gateway. The two can therefore never collide, whatever the
-// number of nodes.
+// IP range) and passes the gateway explicitly, at the end of that range (Gateway), so the
+// first host (.1) is free for a router. Routers and clients get static addresses, which
+// Validate requires to be in the lower half, away from the network address. The two can
+// therefore never collide, whatever the number of nodes.
 //
 // Error paths name elements the way a reader finds them in the YAML: a list element that has
 // a unique name is shown by name (routers[edge]), any other by index (peers[0]).

@@ -460,8 +460,8 @@ func (v *validator) addrFamily(path string, a netip.Addr, f IPFamily) bool {
 }
 
 // static checks that a is a usable static address of subnet: inside it, not the network
-// address, not Docker's gateway, not the broadcast address, and in the lower half that
-// Docker's dynamic allocation never uses.
+// address, not the broadcast address, and in the lower half that Docker's dynamic
+// allocation (and the gateway, see Gateway) never uses.
 func (v *validator) static(path string, a netip.Addr, subnet netip.Prefix, network string) {
 	subnet = subnet.Masked()
 	dyn, err := DynamicRange(subnet)
@@ -470,8 +470,6 @@ func (v *validator) static(path string, a netip.Addr, subnet netip.Prefix, netwo
 		v.add(path, "%s is outside network %q (%s)", a, network, subnet)
 	case a == subnet.Addr():
 		v.add(path, "%s is the network address of %s", a, subnet)
-	case a == Gateway(subnet):
-		v.add(path, "%s is the first host of %s, which Docker gives the gateway (the host's bridge)", a, subnet)
 	case a.Is4() && a == lastAddr(subnet):
 		v.add(path, "%s is the broadcast address of %s", a, subnet)
 	case err == nil && dyn.Contains(a):

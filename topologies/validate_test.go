@@ -70,7 +70,7 @@ func TestValidateRejects(t *testing.T) {
 		{"nodes do not fit the dynamic range", SingleHop, func(t *Topology) {
 			t.Networks[0].IPv4 = prefix("172.30.0.0/29")
 			t.Cluster.Workers = 5
-		}, "networks[nodes].ipv4", "the dynamic range 172.30.0.4/30 holds 3 nodes, the cluster has 6"},
+		}, "networks[nodes].ipv4", "the dynamic range 172.30.0.4/30 holds 2 nodes, the cluster has 6"},
 		{"loopback network", SingleHop, func(t *Topology) { t.Networks[1].IPv4 = prefix("127.0.0.0/24") }, "networks[clients].ipv4", "not a unicast range"},
 		{"overlapping networks", SingleHop, func(t *Topology) { t.Networks[1].IPv4 = prefix("172.30.0.0/23") }, "networks[clients].ipv4", "overlaps networks[nodes].ipv4 (172.30.0.0/24)"},
 		{"overlapping IPv6 networks", SingleHop, func(t *Topology) { t.Networks[1].IPv6 = prefix("fd00:30::/56") }, "networks[clients].ipv6", "overlaps networks[nodes].ipv6"},
@@ -88,8 +88,7 @@ func TestValidateRejects(t *testing.T) {
 		{"address in the dynamic upper half", SingleHop, func(t *Topology) { t.Clients[0].IPv4 = addr("172.31.0.200") }, "clients[client].ipv4", "upper half of 172.31.0.0/24 (172.31.0.128/25)"},
 		{"IPv6 address in the dynamic upper half", SingleHop, func(t *Topology) { t.Clients[0].IPv6 = addr("fd00:31::8000:0:0:1") }, "clients[client].ipv6", "upper half"},
 		{"network address", SingleHop, func(t *Topology) { t.Clients[0].IPv4 = addr("172.31.0.0") }, "clients[client].ipv4", "network address"},
-		{"gateway address", SingleHop, func(t *Topology) { t.Routers[0].Interfaces[1].IPv4 = addr("172.31.0.1") }, "routers[edge].interfaces[1].ipv4", "Docker gives the gateway"},
-		{"IPv6 gateway address", SingleHop, func(t *Topology) { t.Routers[0].Interfaces[1].IPv6 = addr("fd00:31::1") }, "routers[edge].interfaces[1].ipv6", "Docker gives the gateway"},
+		{"the gateway", SingleHop, func(t *Topology) { t.Clients[0].IPv4 = addr("172.31.0.254") }, "clients[client].ipv4", "upper half"},
 		{"broadcast address", SingleHop, func(t *Topology) { t.Clients[0].IPv4 = addr("172.31.0.255") }, "clients[client].ipv4", "broadcast"},
 		{"duplicate address", SingleHop, func(t *Topology) { t.Clients[0].IPv4 = addr("172.31.0.2") }, "clients[client].ipv4", "also used by routers[edge].interfaces[1].ipv4"},
 		{"IPv6 in the IPv4 field", SingleHop, func(t *Topology) { t.Clients[0].IPv4 = addr("fd00:31::10") }, "clients[client].ipv4", "not an IPv4 address"},

@@ -33,6 +33,7 @@ func runBench(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	name := fs.String("topology", "single-hop", "builtin topology: "+strings.Join(topologies.Names(), ", "))
 	file := fs.String("f", "", "topology YAML file (instead of --topology)")
+	familyFlag(fs)
 	pairs := fs.Int("pairs", 3, "how many (bare cluster, lab) pairs to measure")
 	out := fs.String("o", "", "write the results as JSON to this file")
 	fs.Usage = func() {

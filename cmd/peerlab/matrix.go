@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -31,13 +33,14 @@ func (f *lanesFlag) Set(v string) error {
 func runMatrix(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("matrix", flag.ContinueOnError)
 	var lanes lanesFlag
-	fs.Var(&lanes, "lane", "lane to run (repeat or comma-separate; default: every runnable lane)")
+	fs.Var(&lanes, "lane", "lane to run (repeat or comma-separate; default: the default set, which .ci/run runs)")
+	all := fs.Bool("all", false, "run every runnable lane (the full matrix the nightly workflow runs)")
 	list := fs.Bool("list", false, "list the lanes instead of running them")
 	output := fs.String("o", "table", "with --list: table, json, or github (the CI workflow's matrix)")
 	dir := fs.String("dir", "peerlab-matrix", "where each lane's junit.xml, test.json, output.log and artifacts go")
 	history := fs.String("history", "", "history file results are appended to (default DIR/history.jsonl)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: peerlab matrix [--list [-o table|json|github]] [--lane NAME ...] [--dir DIR]\n\n"+
+		fmt.Fprintf(fs.Output(), "usage: peerlab matrix [--list [-o table|json|github]] [--lane NAME ... | --all] [--dir DIR]\n\n"+
 			"Runs the test matrix's lanes one after another on this machine, each through\n"+
 			"gotestsum (JUnit XML and go test -json per lane), appends each result to the\n"+
 			"history file and prints a summary with the tests that failed intermittently.\n"+
@@ -56,9 +59,15 @@ func runMatrix(ctx context.Context, args []string) error {
 	if *output != "table" {
 		return fmt.Errorf("-o %s: only with --list", *output)
 	}
+	if *all && len(lanes) > 0 {
+		return fmt.Errorf("give --all or --lane, not both")
+	}
 	selected, err := matrix.Select(lanes)
 	if err != nil {
 		return err
+	}
+	if *all {
+		selected = matrix.Runnable()
 	}
 	root, err := checkoutRoot()
 	if err != nil {
@@ -142,9 +151,12 @@ func listLanes(output string) error {
 		fmt.Println(string(b))
 	case "table":
 		w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(w, "LANE\tFAMILY\tBACKEND\tTOPOLOGY\tKUBERNETES\tRUNS\tCOVERS")
+		fmt.Fprintln(w, "LANE\tDEFAULT\tFAMILY\tBACKEND\tTOPOLOGY\tKUBERNETES\tRUNS\tCOVERS")
 		for _, l := range all {
 			runs := strings.Join(l.Packages, " ")
+			for _, k := range slices.Sorted(maps.Keys(l.Env)) {
+				runs = k + "=" + l.Env[k] + " " + runs
+			}
 			if l.Run != "" {
 				runs += " -run " + l.Run
 			}
@@ -152,7 +164,11 @@ func listLanes(output string) error {
 			if l.Pending != "" {
 				runs, covers = "(pending)", l.Pending
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.Name, l.Family, l.Backend, l.Topology, l.Kubernetes, runs, covers)
+			def := "-"
+			if l.Default {
+				def = "yes"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.Name, def, l.Family, l.Backend, l.Topology, l.Kubernetes, runs, covers)
 		}
 		return w.Flush()
 	default:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"net/netip"
@@ -15,13 +16,51 @@ import (
 	"github.com/peerlab/peerlab/topologies"
 )
 
-// runStatus: peerlab status [--lab ID] prints, per router, its BGP sessions,
-// BFD peers and the service IPs' routes (RIB and kernel).
+// labStatus is what status shows, also as JSON (-o json).
+type labStatus struct {
+	Lab      string          `json:"lab"`
+	Topology string          `json:"topology"`
+	Services []serviceStatus `json:"services"`
+	Routers  []routerStatus  `json:"routers"`
+	// EgressDrops counts what the guard dropped (non-zero: lab traffic
+	// tried to leave the lab).
+	EgressDrops map[string]uint64 `json:"egressDrops,omitempty"`
+}
+
+type serviceStatus struct {
+	Name    string       `json:"name"`
+	Port    int          `json:"port"`
+	IPs     []netip.Addr `json:"ips"`
+	Pending string       `json:"pending,omitempty"`
+}
+
+type routerStatus struct {
+	Name      string                `json:"name"`
+	ASN       uint32                `json:"asn"`
+	Error     string                `json:"error,omitempty"`
+	Neighbors []routers.BGPNeighbor `json:"neighbors"`
+	BFDPeers  []routers.BFDPeer     `json:"bfdPeers"`
+	Routes    []routeStatus         `json:"routes"`
+}
+
+type routeStatus struct {
+	Prefix     netip.Prefix `json:"prefix"`
+	RIB        string       `json:"rib"`
+	Kernel     string       `json:"kernel"`
+	Attributes string       `json:"attributes,omitempty"`
+}
+
+// runStatus: peerlab status [--lab ID] [-o table|json] prints, per router,
+// its BGP sessions, BFD peers and the service IPs' routes (RIB and kernel).
 func runStatus(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	id := fs.String("lab", "", "lab id (default: the only lab on this machine)")
+	output := fs.String("o", "table", "table or json")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *output != "table" && *output != "json" {
+		return fmt.Errorf("-o %s: want table or json", *output)
 	}
 	labID, err := pickLab(*id)
 	if err != nil {
@@ -31,23 +70,21 @@ func runStatus(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var ips []netip.Addr
-	fmt.Printf("lab %s (%s)\n", lab.ID(), lab.Topology().Name)
+	st := labStatus{Lab: lab.ID(), Topology: lab.Topology().Name}
 	for _, s := range lab.Topology().Services {
 		sips, err := lab.ServiceIPs(ctx, s.Name)
 		if err != nil {
 			return fmt.Errorf("service %s: %w", s.Name, err)
 		}
-		state := fmt.Sprint(sips)
+		ss := serviceStatus{Name: s.Name, Port: s.Port, IPs: sips}
 		if len(sips) == 0 {
 			evs, _ := lab.ServiceEvents(ctx, s.Name)
-			state = "pending"
+			ss.Pending = "pending"
 			if len(evs) > 0 {
-				state += ": " + evs[len(evs)-1]
+				ss.Pending += ": " + evs[len(evs)-1]
 			}
 		}
-		fmt.Printf("  service %s:%d  %s\n", s.Name, s.Port, state)
-		ips = append(ips, sips...)
+		st.Services = append(st.Services, ss)
 	}
 	for _, r := range lab.Topology().Routers {
 		e, err := lab.Exec(r.Name)
@@ -55,47 +92,83 @@ func runStatus(ctx context.Context, args []string) error {
 			return err
 		}
 		q := routers.NewQuerier(e)
-		fmt.Printf("\nrouter %s (AS %d)\n", r.Name, r.ASN)
-		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-		ns, err := q.Neighbors(ctx)
-		if err != nil {
-			fmt.Fprintf(w, "  BGP: %v\n", err)
-		} else {
-			fmt.Fprintln(w, "  NEIGHBOR\tAS\tSTATE\tUP\tPFX RCVD\tLAST RESET")
-			for _, n := range ns {
-				fmt.Fprintf(w, "  %s\t%d\t%s\t%s\t%d\t%s\n", n.Address, n.RemoteASN, n.State, n.Uptime.Round(time.Second), n.PrefixesReceived(), n.LastReset)
-			}
+		rs := routerStatus{Name: r.Name, ASN: r.ASN}
+		var errs []string
+		if rs.Neighbors, err = q.Neighbors(ctx); err != nil {
+			errs = append(errs, "BGP: "+err.Error())
 		}
-		peers, err := q.BFDPeers(ctx)
-		if err != nil {
-			fmt.Fprintf(w, "  BFD: %v\n", err)
-		} else if len(peers) > 0 {
-			fmt.Fprintln(w, "  BFD PEER\tSTATUS\tRX/TX\tMULT\tMULTIHOP")
-			for _, p := range peers {
-				fmt.Fprintf(w, "  %s\t%s\t%s/%s\t%d\t%v\n", p.Peer, p.Status, p.ReceiveInterval, p.TransmitInterval, p.DetectMultiplier, p.Multihop)
-			}
+		if rs.BFDPeers, err = q.BFDPeers(ctx); err != nil {
+			errs = append(errs, "BFD: "+err.Error())
 		}
 		// Every BGP route in the pools' space, with the attributes the
 		// router received (what an advertisement change shows up as).
 		for _, f := range []routers.IPFamily{routers.IPv4, routers.IPv6} {
-			rs, err := q.BGPRoutes(ctx, f)
+			routes, err := q.BGPRoutes(ctx, f)
 			if err != nil {
-				fmt.Fprintf(w, "  ROUTES: %v\n", err)
+				errs = append(errs, "routes: "+err.Error())
 				continue
 			}
-			for _, rt := range rs {
-				if !inPools(lab.Topology(), rt.Prefix) {
-					continue
+			for _, rt := range routes {
+				if inPools(lab.Topology(), rt.Prefix) {
+					rs.Routes = append(rs.Routes, routeStatus{rt.Prefix, ribHops(ctx, q, rt.Prefix), kernelHops(ctx, q, rt.Prefix), attributes(rt)})
 				}
-				fmt.Fprintf(w, "  ROUTE %s\tRIB: %s\tkernel: %s\t%s\n", rt.Prefix, ribHops(ctx, q, rt.Prefix), kernelHops(ctx, q, rt.Prefix), attributes(rt))
 			}
+		}
+		rs.Error = strings.Join(errs, "; ")
+		st.Routers = append(st.Routers, rs)
+	}
+	if v4, v6, err := lab.EgressDrops(ctx); err == nil {
+		st.EgressDrops = map[string]uint64{"ipv4": v4, "ipv6": v6}
+	}
+	if *output == "json" {
+		b, err := json.MarshalIndent(st, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Println(string(b))
+		return nil
+	}
+	printLabStatus(st)
+	return nil
+}
+
+func printLabStatus(st labStatus) {
+	fmt.Printf("lab %s (%s)\n", st.Lab, st.Topology)
+	for _, s := range st.Services {
+		state := fmt.Sprint(s.IPs)
+		if s.Pending != "" {
+			state = s.Pending
+		}
+		fmt.Printf("  service %s:%d  %s\n", s.Name, s.Port, state)
+	}
+	for _, r := range st.Routers {
+		fmt.Printf("\nrouter %s (AS %d)\n", r.Name, r.ASN)
+		if r.Error != "" {
+			fmt.Printf("  %s\n", r.Error)
+		}
+		// Each table is aligned on its own (an IPv6 route line would widen
+		// the neighbor table's columns).
+		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "  NEIGHBOR\tAS\tSTATE\tUP\tPFX RCVD\tLAST RESET")
+		for _, n := range r.Neighbors {
+			fmt.Fprintf(w, "  %s\t%d\t%s\t%s\t%d\t%s\n", n.Address, n.RemoteASN, n.State, n.Uptime.Round(time.Second), n.PrefixesReceived(), n.LastReset)
+		}
+		w.Flush()
+		if len(r.BFDPeers) > 0 {
+			fmt.Fprintln(w, "  BFD PEER\tSTATUS\tRX/TX\tMULT\tMULTIHOP")
+			for _, p := range r.BFDPeers {
+				fmt.Fprintf(w, "  %s\t%s\t%s/%s\t%d\t%v\n", p.Peer, p.Status, p.ReceiveInterval, p.TransmitInterval, p.DetectMultiplier, p.Multihop)
+			}
+			w.Flush()
+		}
+		for _, rt := range r.Routes {
+			fmt.Fprintf(w, "  ROUTE %s\tRIB: %s\tkernel: %s\t%s\n", rt.Prefix, rt.RIB, rt.Kernel, rt.Attributes)
 		}
 		w.Flush()
 	}
-	if v4, v6, err := lab.EgressDrops(ctx); err == nil {
-		fmt.Printf("\negress guard: %d IPv4 and %d IPv6 packets dropped (non-zero: lab traffic tried to leave)\n", v4, v6)
+	if st.EgressDrops != nil {
+		fmt.Printf("\negress guard: %d IPv4 and %d IPv6 packets dropped (non-zero: lab traffic tried to leave)\n", st.EgressDrops["ipv4"], st.EgressDrops["ipv6"])
 	}
-	return nil
 }
 
 func ribHops(ctx context.Context, q *routers.Querier, p netip.Prefix) string {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/peerlab/peerlab/harness"
 	"github.com/peerlab/peerlab/images"
+	"github.com/peerlab/peerlab/internal/bundle"
 	"github.com/peerlab/peerlab/scenarios"
 	"github.com/peerlab/peerlab/topologies"
 )
@@ -23,8 +24,11 @@ func runUp(ctx context.Context, args []string) error {
 	mode := fs.String("images", envOr("PEERLAB_IMAGES", "auto"), "where images come from: auto, offline or upstream")
 	id := fs.String("id", "", "lab id (6 hex digits; default random)")
 	keep := fs.Bool("keep-on-failure", false, "leave a lab that failed to come up in place for inspection")
+	familyFlag(fs)
+	bundleFile := fs.String("bundle", "", "bring up the lab of a repro bundle (peerlab bundle) and run its checks")
+	subnets := fs.String("subnets", "", "auto: move the lab's networks to free subnets when another lab holds them; fixed: the topology's own or an error (default: auto for builtins, fixed for -f files)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: peerlab up [--topology NAME | -f FILE] [flags]\n\nBrings up a lab and leaves it running.\n\nflags:\n")
+		fmt.Fprintf(fs.Output(), "usage: peerlab up [--topology NAME | -f FILE | --bundle FILE] [--family ipv4|ipv6|dual] [flags]\n\nBrings up a lab and leaves it running.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -33,8 +37,27 @@ func runUp(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %v (use -f FILE for a topology file)", fs.Args())
 	}
-	topo, err := loadTopology(*name, *file, fs)
-	if err != nil {
+	var (
+		topo     topologies.Topology
+		manifest *bundle.Manifest
+		err      error
+	)
+	if *bundleFile != "" {
+		var clash []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "topology" || f.Name == "f" || f.Name == "family" {
+				clash = append(clash, "--"+f.Name)
+			}
+		})
+		if len(clash) > 0 {
+			return fmt.Errorf("--bundle brings up the bundle's own topology: drop %s", strings.Join(clash, ", "))
+		}
+		m, t, err := bundle.Read(*bundleFile)
+		if err != nil {
+			return err
+		}
+		topo, manifest = t, &m
+	} else if topo, err = loadTopology(*name, *file, fs); err != nil {
 		return err
 	}
 	m, err := images.ParseMode(*mode)
@@ -45,7 +68,36 @@ func runUp(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if manifest != nil {
+		// The same images or none: resolve them now (building what is
+		// missing from this checkout's inputs) and compare with the bundle
+		// before anything of the lab exists.
+		refs, err := kit.Ensure(ctx)
+		if err != nil {
+			return err
+		}
+		sts, err := kit.List(ctx)
+		if err != nil {
+			return err
+		}
+		if err := manifest.CheckCompatible(bundle.PeerlabVersion(), refs, sts); err != nil {
+			return err
+		}
+		fmt.Printf("bundle: lab %s (%s) of %s, peerlab %s; images match\n", manifest.Lab, manifest.Topology, manifest.Created.Format(time.RFC3339), manifest.Versions.Peerlab)
+	}
 	opts := []harness.Option{harness.WithImages(kit)}
+	switch *subnets {
+	case "auto":
+		opts = append(opts, harness.WithFreeSubnets())
+	case "":
+		if *file == "" {
+			// Builtins and bundles: their subnets are not the user's choice.
+			opts = append(opts, harness.WithFreeSubnets())
+		}
+	case "fixed":
+	default:
+		return fmt.Errorf("--subnets %s: want auto or fixed", *subnets)
+	}
 	if *id != "" {
 		opts = append(opts, harness.WithID(*id))
 	}
@@ -105,10 +157,42 @@ func runUp(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("  status:    peerlab status --lab %s\n", lab.ID())
 	fmt.Printf("  remove:    peerlab down --lab %s\n", lab.ID())
+	if manifest != nil {
+		// The bundle's checks, each until it passes or 2 minutes pass.
+		fmt.Printf("\nthe bundle's checks on lab %s:\n", lab.ID())
+		now := manifest.Replay(ctx, lab, 2*time.Minute)
+		printResults(now, manifest.Checks)
+		var differ []string
+		for i, r := range now {
+			if r.Passed != manifest.Checks[i].Passed {
+				differ = append(differ, r.Name)
+			}
+		}
+		if len(differ) > 0 {
+			return fmt.Errorf("lab %s (left up) differs from the bundle in: %s", lab.ID(), strings.Join(differ, ", "))
+		}
+		fmt.Println("  same results as in the bundle")
+	}
 	return nil
 }
 
+// familyFlag adds --family to a verb that loads a topology (loadTopology reads it).
+func familyFlag(fs *flag.FlagSet) {
+	fs.String("family", "", "run the topology in this IP family: ipv4, ipv6 or dual (default: the topology's own; IPv4 pools get IPv6 twins in "+topologies.MappedIPv6Prefix.String()+")")
+}
+
 func loadTopology(name, file string, fs *flag.FlagSet) (topologies.Topology, error) {
+	t, err := loadTopologyFile(name, file, fs)
+	if err != nil {
+		return t, err
+	}
+	if f := fs.Lookup("family"); f != nil && f.Value.String() != "" {
+		return t.ForFamily(topologies.IPFamily(f.Value.String()))
+	}
+	return t, nil
+}
+
+func loadTopologyFile(name, file string, fs *flag.FlagSet) (topologies.Topology, error) {
 	nameSet := false
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "topology" {

@@ -15,6 +15,7 @@ func runValidate(_ context.Context, args []string) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	name := fs.String("topology", "", "builtin topology: "+strings.Join(topologies.Names(), ", "))
 	file := fs.String("f", "", "topology YAML file")
+	familyFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: peerlab validate -f FILE | --topology NAME\n\nChecks a topology (no Docker needed) and lists every problem with its path.\n\nflags:\n")
 		fs.PrintDefaults()

@@ -30,6 +30,13 @@ type Lane struct {
 	Timeout time.Duration `json:"timeout"`
 	// Covers says, for people, what a green lane proves.
 	Covers string `json:"covers"`
+	// Env is set for the lane's go test (PEERLAB_FAMILY picks the family
+	// of the e2e labs).
+	Env map[string]string `json:"env,omitempty"`
+	// Default lanes form the default set (`peerlab matrix` with no lanes,
+	// and so .ci/run): each capability once, within the CI budget. The
+	// rest run with --all and in the nightly workflow.
+	Default bool `json:"default,omitempty"`
 	// Pending, when set, says why the lane cannot run yet (it is listed so
 	// the matrix shows its whole shape; the runner and CI skip it).
 	Pending string `json:"pending,omitempty"`
@@ -46,40 +53,73 @@ func Lanes() []Lane {
 		{
 			Name: "unit", Family: "-", Backend: "-", Topology: "-", Kubernetes: "-",
 			Packages: unit, Timeout: 20 * time.Minute,
-			Covers: "topology loading and validation, plans, renderers, FRR JSON parsers on captured output, the scenario oracle, the image kit's hashing, and the routers package against real FRR containers",
+			Default: true,
+			Covers:  "topology loading and validation, plans, renderers, FRR JSON parsers on captured output, the scenario oracle, the image kit's hashing, and the routers package against real FRR containers",
 		},
 		{
 			Name: "ipv4-frr-single-hop", Family: "ipv4", Backend: "frr", Topology: "single-hop", Kubernetes: KubernetesVersion,
 			Packages: []string{"./e2e"}, Run: "^(TestSingleHop|TestBrokenPeer)$", Timeout: 30 * time.Minute,
-			Covers: "eBGP single-hop: sessions, BFD, ECMP in RIB and kernel, curl from the client, pod network, a live apply, a node restart; a broken peer refused at validation and diagnosed live (wrong ASN, MD5 mismatch, a peer that does not answer), the dump with diagnosis and pcap",
+			Default: true,
+			Covers:  "eBGP single-hop: sessions, BFD, ECMP in RIB and kernel, curl from the client, pod network, a live apply, a node restart; a broken peer refused at validation and diagnosed live (wrong ASN, MD5 mismatch, a peer that does not answer), the dump with diagnosis and pcap",
 		},
 		{
 			Name: "ipv4-frr-multi-hop", Family: "ipv4", Backend: "frr", Topology: "multi-hop", Kubernetes: KubernetesVersion,
 			Packages: []string{"./e2e"}, Run: "^TestMultiHop$", Timeout: 30 * time.Minute,
-			Covers: "eBGP multi-hop behind a transit router: sessions, multi-hop BFD, ECMP, curl through two routers",
+			Default: true,
+			Covers:  "eBGP multi-hop behind a transit router: sessions, multi-hop BFD, ECMP, curl through two routers",
 		},
 		{
 			Name: "ipv4-frr-catalog", Family: "ipv4", Backend: "frr", Topology: "reference", Kubernetes: KubernetesVersion,
 			Packages: []string{"./e2e"}, Run: "^TestCatalog$", Timeout: 40 * time.Minute,
-			Covers: "the scenario catalog on one reference lab (eBGP/iBGP, single and multi-hop, MD5, BFD): pools, communities, aggregation, selectors, timers, ETP Local, shared IPs, random reconfigurations",
+			Default: true,
+			Covers:  "the scenario catalog on one reference lab (eBGP/iBGP, single and multi-hop, MD5, BFD): pools, communities, aggregation, selectors, timers, ETP Local, shared IPs, random reconfigurations",
 		},
 		{
 			Name: "ipv4-frr-faults", Family: "ipv4", Backend: "frr", Topology: "single-hop", Kubernetes: KubernetesVersion,
 			Packages: []string{"./e2e"}, Run: "^TestFaults$", Timeout: 30 * time.Minute,
-			Covers: "faults on a running lab (link down, pause, BFD and BGP drops, speaker deletion, FRR restart, node stop), each measured from the router's own samples and followed by the lab fully green again; the convergence report",
+			Default: true,
+			Covers:  "faults on a running lab (link down, pause, BFD and BGP drops, speaker deletion, FRR restart, node stop), each measured from the router's own samples and followed by the lab fully green again; the convergence report",
 		},
 		{
 			Name: "ipv4-frr-interrupts", Family: "ipv4", Backend: "frr", Topology: "single-hop", Kubernetes: KubernetesVersion,
 			Packages: []string{"./e2e"}, Run: "^TestInterruptedUp$", Timeout: 30 * time.Minute,
-			Covers: "SIGINT to peerlab up with networks and guard in place, half-way through kind's create, and while MetalLB and the routers come up: nothing of the lab remains (PEERLAB_INTERRUPTS=20 for the 20-in-a-row goal)",
-		},
-		{
-			Name: "ipv6-frr-single-hop", Family: "ipv6", Backend: "frr", Topology: "single-hop", Kubernetes: KubernetesVersion,
-			Pending: "IPv6 pod network and next hops (issue 10)",
+			Default: true,
+			Covers:  "SIGINT to peerlab up with networks and guard in place, half-way through kind's create, and while MetalLB and the routers come up: nothing of the lab remains (PEERLAB_INTERRUPTS=20 for the 20-in-a-row goal)",
 		},
 		{
 			Name: "dual-frr-multi-hop", Family: "dual", Backend: "frr", Topology: "multi-hop", Kubernetes: KubernetesVersion,
-			Pending: "dual-stack pod network and services (issue 10)",
+			Packages: []string{"./e2e"}, Run: "^TestMultiHop$", Timeout: 30 * time.Minute, Env: family("dual"), Default: true,
+			Covers: "dual-stack multi-hop: IPv4 and IPv6 sessions, BFD and ECMP through a transit router, a RequireDualStack service with one address per family, curl over both",
+		},
+		{
+			Name: "ipv6-frr-single-hop", Family: "ipv6", Backend: "frr", Topology: "single-hop", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestSingleHop$", Timeout: 30 * time.Minute, Env: family("ipv6"),
+			Covers: "IPv6-only single-hop: IPv6 sessions and BFD, ECMP by the nodes' global addresses in RIB and kernel, curl -6, the IPv6 pod network (pod to pod, ClusterIP, CoreDNS) before and after a node restart, a live apply",
+		},
+		{
+			Name: "dual-frr-single-hop", Family: "dual", Backend: "frr", Topology: "single-hop", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestSingleHop$", Timeout: 30 * time.Minute, Env: family("dual"),
+			Covers: "dual-stack single-hop: both families' sessions, BFD, ECMP and curl, the dual-stack pod network before and after a node restart, a live apply",
+		},
+		{
+			Name: "ipv6-frr-multi-hop", Family: "ipv6", Backend: "frr", Topology: "multi-hop", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestMultiHop$", Timeout: 30 * time.Minute, Env: family("ipv6"),
+			Covers: "IPv6-only multi-hop behind a transit router: multi-hop BFD over IPv6, ECMP, curl -6 through two routers",
+		},
+		{
+			Name: "ipv6-frr-catalog", Family: "ipv6", Backend: "frr", Topology: "reference", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestCatalog$", Timeout: 40 * time.Minute, Env: family("ipv6"),
+			Covers: "the scenario catalog on an IPv6-only reference lab (scenarios written for IPv4 get IPv6 twins of their pools and addresses; IPv4-only ones are skipped with the reason)",
+		},
+		{
+			Name: "dual-frr-catalog", Family: "dual", Backend: "frr", Topology: "reference", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestCatalog$", Timeout: 40 * time.Minute, Env: family("dual"),
+			Covers: "the scenario catalog on a dual-stack reference lab: every service in both families",
+		},
+		{
+			Name: "ipv4-frr-side-by-side", Family: "ipv4", Backend: "frr", Topology: "single-hop", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestSideBySide$", Timeout: 30 * time.Minute,
+			Covers: "two single-hop labs brought up at once on one host, the second moved to free subnets; both pass the core checks with nothing leaving either; the memory each takes",
 		},
 		{
 			Name: "ipv4-frr-k8s-single-hop", Family: "ipv4", Backend: "frr-k8s", Topology: "single-hop", Kubernetes: KubernetesVersion,
@@ -92,14 +132,28 @@ func Lanes() []Lane {
 	}
 }
 
-// Select returns the named lanes (all runnable ones for none), refusing
+// family is the Env of a lane whose labs run in family f.
+func family(f string) map[string]string { return map[string]string{"PEERLAB_FAMILY": f} }
+
+// Runnable returns every lane that can run (the full matrix).
+func Runnable() []Lane {
+	var out []Lane
+	for _, l := range Lanes() {
+		if l.Pending == "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Select returns the named lanes (the default set for none), refusing
 // unknown names with the list of known ones and pending lanes with why.
 func Select(names []string) ([]Lane, error) {
 	all := Lanes()
 	if len(names) == 0 {
 		var out []Lane
 		for _, l := range all {
-			if l.Pending == "" {
+			if l.Pending == "" && l.Default {
 				out = append(out, l)
 			}
 		}

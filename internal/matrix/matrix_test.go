@@ -35,7 +35,9 @@ func TestSelect(t *testing.T) {
 	require.NoError(t, err)
 	for _, l := range all {
 		assert.Empty(t, l.Pending, "default selection holds pending lane %s", l.Name)
+		assert.True(t, l.Default, "default selection holds lane %s, not in the default set", l.Name)
 	}
+	assert.Greater(t, len(Runnable()), len(all), "the full matrix is more than the default set")
 	assert.GreaterOrEqual(t, len(all), 2)
 
 	got, err := Select([]string{"ipv4-frr-multi-hop"})
@@ -47,7 +49,11 @@ func TestSelect(t *testing.T) {
 	assert.ErrorContains(t, err, `unknown lane "nope"`)
 	assert.ErrorContains(t, err, "ipv4-frr-single-hop")
 
-	_, err = Select([]string{"ipv6-frr-single-hop"})
+	got, err = Select([]string{"ipv6-frr-catalog"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"PEERLAB_FAMILY": "ipv6"}, got[0].Env)
+
+	_, err = Select([]string{"ipv4-native-single-hop"})
 	assert.ErrorContains(t, err, "cannot run yet")
 }
 

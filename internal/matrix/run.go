@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -99,6 +100,9 @@ func (r *Runner) runLane(ctx context.Context, l Lane) (res Result) {
 	cmd := exec.CommandContext(ctx, r.GoTestSum[0], args...)
 	cmd.Dir = r.WorkDir
 	cmd.Env = append(os.Environ(), "PEERLAB_ARTIFACTS="+filepath.Join(dir, "artifacts"), "TESTCONTAINERS_RYUK_DISABLED=true")
+	for _, k := range slices.Sorted(maps.Keys(l.Env)) {
+		cmd.Env = append(cmd.Env, k+"="+l.Env[k])
+	}
 	cmd.Stdout = io.MultiWriter(r.Out, logf)
 	cmd.Stderr = io.MultiWriter(r.Out, logf)
 	// An interrupt reaches go test, whose tests tear their labs down;

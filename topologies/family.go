@@ -1,0 +1,131 @@
+package topologies
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// MappedIPv6Prefix holds the IPv6 twin of every IPv4 pool address and service IP that
+// ForFamily derives: the IPv4 address sits in the low 32 bits, so 10.250.0.0/28 becomes
+// fd00:250::afa:0/124 and the twin of any address can be read off by eye.
+var MappedIPv6Prefix = netip.MustParsePrefix("fd00:250::/96")
+
+// ForFamily returns the topology run in family f. The builtins (and most topologies written
+// for IPv4) already put every network, address and route in both families; what is IPv4
+// only is the cluster's family and the MetalLB side: pool addresses, requested service IPs
+// and aggregation lengths. ForFamily sets the cluster's family and gives each IPv4 pool
+// address and service IP its IPv6 twin in MappedIPv6Prefix (dual keeps both, ipv6 keeps
+// only the twin), and an aggregation length its IPv6 counterpart. Entries of a family the
+// topology already has are kept as they are, so applying it twice changes nothing; a
+// scenario that changes an IPv4 topology gets the same treatment by calling it after its
+// change. Defaults are applied to the result.
+func (t Topology) ForFamily(f IPFamily) (Topology, error) {
+	switch f {
+	case IPv4, IPv6, DualStack:
+	default:
+		return Topology{}, fmt.Errorf("unknown IP family %q (want ipv4, ipv6 or dual)", f)
+	}
+	t = t.Clone()
+	from := t.Cluster.IPFamily
+	if from == "" {
+		from = IPv4
+	}
+	if from != IPv4 && from != f {
+		return Topology{}, fmt.Errorf("topology %s is %s: only IPv4 topologies can be turned into another family", t.Name, from)
+	}
+	t.Cluster.IPFamily = f
+	// The pod and service subnets' defaults are per family: clear nothing, WithDefaults
+	// adds the IPv6 ones; an IPv6-only cluster must not keep the IPv4 ones.
+	if !f.HasIPv4() {
+		t.Cluster.PodSubnet.IPv4 = netip.Prefix{}
+		t.Cluster.ServiceSubnet.IPv4 = netip.Prefix{}
+		// Peer addresses default to the router's address per family in use.
+		for i := range t.MetalLB.Peers {
+			t.MetalLB.Peers[i].IPv4 = netip.Addr{}
+		}
+	}
+	for i := range t.MetalLB.Pools {
+		p := &t.MetalLB.Pools[i]
+		out, err := familyAddresses(p.Addresses, f)
+		if err != nil {
+			return Topology{}, fmt.Errorf("metallb.pools[%s]: %w", p.Name, err)
+		}
+		p.Addresses = out
+	}
+	for i := range t.MetalLB.Advertisements {
+		a := &t.MetalLB.Advertisements[i]
+		if a.AggregationLength != 0 && a.AggregationLengthV6 == 0 && f.HasIPv6() {
+			a.AggregationLengthV6 = 96 + a.AggregationLength
+		}
+	}
+	for i := range t.Services {
+		s := &t.Services[i]
+		var ips []netip.Addr
+		has6 := false
+		for _, ip := range s.IPs {
+			has6 = has6 || ip.Is6()
+		}
+		for _, ip := range s.IPs {
+			if ip.Is4() {
+				if f.HasIPv4() {
+					ips = append(ips, ip)
+				}
+				// A service asks for at most one address per family: the twin only
+				// when it has no IPv6 one yet.
+				if f.HasIPv6() && !has6 {
+					ips = append(ips, MapIPv6(ip))
+				}
+				continue
+			}
+			ips = append(ips, ip)
+		}
+		s.IPs = ips
+	}
+	return t.WithDefaults(), nil
+}
+
+// MapIPv6 is the IPv6 twin of an IPv4 address in MappedIPv6Prefix.
+func MapIPv6(a netip.Addr) netip.Addr {
+	b := MappedIPv6Prefix.Addr().As16()
+	v4 := a.As4()
+	copy(b[12:], v4[:])
+	return netip.AddrFrom16(b)
+}
+
+// familyAddresses maps a pool's entries to family f (see ForFamily).
+func familyAddresses(in []string, f IPFamily) ([]string, error) {
+	var out []string
+	have := map[string]bool{}
+	for _, s := range in {
+		have[strings.TrimSpace(s)] = true
+	}
+	add := func(s string) {
+		if !have[s] {
+			out = append(out, s)
+		}
+	}
+	for _, s := range in {
+		r, err := ParsePoolAddress(s)
+		if err != nil {
+			return nil, err
+		}
+		if r.Is6() {
+			out = append(out, s)
+			continue
+		}
+		if f.HasIPv4() {
+			out = append(out, s)
+		}
+		if !f.HasIPv6() {
+			continue
+		}
+		if strings.Contains(s, "/") {
+			p := netip.MustParsePrefix(strings.TrimSpace(s))
+			add(netip.PrefixFrom(MapIPv6(p.Addr()), 96+p.Bits()).String())
+		} else {
+			add(MapIPv6(r.From).String() + "-" + MapIPv6(r.To).String())
+		}
+	}
+	return out, nil
+}
