@@ -37,17 +37,18 @@ func runLogs(ctx context.Context, args []string) error {
 			"pod on that node; -c frr for its FRR) or controller (MetalLB's controller).\n\nflags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		fs.Usage()
 		return fmt.Errorf("give one name (a router, client, node, speaker/NODE or controller)")
 	}
 	if *tail < 0 {
 		return fmt.Errorf("--tail %d: want 0 or more lines", *tail)
 	}
-	name := fs.Arg(0)
+	name := pos[0]
 	lab, err := attachLab(ctx, *id)
 	if err != nil {
 		return err

@@ -35,12 +35,30 @@ type serviceStatus struct {
 }
 
 type routerStatus struct {
-	Name      string                `json:"name"`
-	ASN       uint32                `json:"asn"`
-	Error     string                `json:"error,omitempty"`
-	Neighbors []routers.BGPNeighbor `json:"neighbors"`
-	BFDPeers  []routers.BFDPeer     `json:"bfdPeers"`
-	Routes    []routeStatus         `json:"routes"`
+	Name      string           `json:"name"`
+	ASN       uint32           `json:"asn"`
+	Error     string           `json:"error,omitempty"`
+	Neighbors []neighborStatus `json:"neighbors"`
+	BFDPeers  []bfdStatus      `json:"bfdPeers"`
+	Routes    []routeStatus    `json:"routes"`
+}
+
+type neighborStatus struct {
+	Address          netip.Addr `json:"address"`
+	RemoteASN        uint32     `json:"remoteASN"`
+	State            string     `json:"state"`
+	UptimeSeconds    float64    `json:"uptimeSeconds"`
+	PrefixesReceived int        `json:"prefixesReceived"`
+	LastReset        string     `json:"lastReset,omitempty"`
+}
+
+type bfdStatus struct {
+	Peer             netip.Addr `json:"peer"`
+	Status           string     `json:"status"`
+	ReceiveInterval  string     `json:"receiveInterval"`
+	TransmitInterval string     `json:"transmitInterval"`
+	DetectMultiplier int        `json:"detectMultiplier"`
+	Multihop         bool       `json:"multihop"`
 }
 
 type routeStatus struct {
@@ -94,11 +112,19 @@ func runStatus(ctx context.Context, args []string) error {
 		q := routers.NewQuerier(e)
 		rs := routerStatus{Name: r.Name, ASN: r.ASN}
 		var errs []string
-		if rs.Neighbors, err = q.Neighbors(ctx); err != nil {
+		ns, err := q.Neighbors(ctx)
+		if err != nil {
 			errs = append(errs, "BGP: "+err.Error())
 		}
-		if rs.BFDPeers, err = q.BFDPeers(ctx); err != nil {
+		for _, n := range ns {
+			rs.Neighbors = append(rs.Neighbors, neighborStatus{n.Address, n.RemoteASN, string(n.State), n.Uptime.Round(time.Second).Seconds(), n.PrefixesReceived(), n.LastReset})
+		}
+		peers, err := q.BFDPeers(ctx)
+		if err != nil {
 			errs = append(errs, "BFD: "+err.Error())
+		}
+		for _, p := range peers {
+			rs.BFDPeers = append(rs.BFDPeers, bfdStatus{p.Peer, p.Status, p.ReceiveInterval.String(), p.TransmitInterval.String(), p.DetectMultiplier, p.Multihop})
 		}
 		// Every BGP route in the pools' space, with the attributes the
 		// router received (what an advertisement change shows up as).
@@ -151,7 +177,7 @@ func printLabStatus(st labStatus) {
 		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "  NEIGHBOR\tAS\tSTATE\tUP\tPFX RCVD\tLAST RESET")
 		for _, n := range r.Neighbors {
-			fmt.Fprintf(w, "  %s\t%d\t%s\t%s\t%d\t%s\n", n.Address, n.RemoteASN, n.State, n.Uptime.Round(time.Second), n.PrefixesReceived(), n.LastReset)
+			fmt.Fprintf(w, "  %s\t%d\t%s\t%s\t%d\t%s\n", n.Address, n.RemoteASN, n.State, time.Duration(n.UptimeSeconds)*time.Second, n.PrefixesReceived, n.LastReset)
 		}
 		w.Flush()
 		if len(r.BFDPeers) > 0 {

@@ -17,6 +17,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
@@ -95,11 +96,12 @@ type NamedCheck struct {
 }
 
 // PeerlabVersion is the commit this binary was built from ("-dirty" with
-// local changes), or "devel" when the build carries no VCS stamp (go run).
+// local changes): the build's VCS stamp, else (go run, -buildvcs=false) the
+// checkout the working directory is in, else "devel".
 func PeerlabVersion() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "devel"
+		return checkoutVersion()
 	}
 	var rev, dirty string
 	for _, s := range bi.Settings {
@@ -113,7 +115,7 @@ func PeerlabVersion() string {
 		}
 	}
 	if rev == "" {
-		return "devel"
+		return checkoutVersion()
 	}
 	if len(rev) > 12 {
 		rev = rev[:12]
@@ -169,6 +171,31 @@ func Write(ctx context.Context, lab *harness.Lab, kit *images.Kit, path string) 
 		return m, err
 	}
 	return m, writeTarGz(path, tmp)
+}
+
+// checkoutVersion asks git for the commit of the peerlab checkout around
+// the working directory.
+func checkoutVersion() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "devel"
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && strings.HasPrefix(string(b), "module github.com/peerlab/peerlab\n") {
+			rev, err := exec.Command("git", "-C", d, "rev-parse", "--short=12", "HEAD").Output()
+			if err != nil {
+				return "devel"
+			}
+			v := strings.TrimSpace(string(rev))
+			if st, err := exec.Command("git", "-C", d, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(strings.TrimSpace(string(st))) > 0 {
+				v += "-dirty"
+			}
+			return v
+		}
+		if filepath.Dir(d) == d {
+			return "devel"
+		}
+	}
 }
 
 // frrVersion picks "10.7.0" out of vtysh's "show version".
