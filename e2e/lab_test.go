@@ -123,9 +123,9 @@ func trimNewline(p []byte) []byte {
 }
 
 // testContext bounds a test by its deadline (go test -timeout) less a margin
-// for cleanup.
+// for cleanup, and ends it on SIGINT or SIGTERM (see interrupted).
 func testContext(t *testing.T) context.Context {
-	ctx := context.Background()
+	ctx := interrupted
 	if dl, ok := t.Deadline(); ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, dl.Add(-6*time.Minute))

@@ -11,15 +11,27 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/peerlab/peerlab/images"
 )
 
+// interrupted is done once the test binary gets SIGINT or SIGTERM (Ctrl-C,
+// a CI job cancelled, the matrix runner stopping a lane). Without it Go's
+// default handling would kill the binary on the spot and leave its labs
+// behind; with it each test's context ends, the test fails, and its cleanup
+// takes its lab down.
+var interrupted context.Context
+
 func TestMain(m *testing.M) {
 	flag.Parse()
+	var stop context.CancelFunc
+	interrupted, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	if testing.Short() {
 		fmt.Println("e2e: skipped in -short mode (labs take minutes)")
 		os.Exit(0)

@@ -19,7 +19,9 @@
 //     static routes) are in place. The kernel deletes a route through an
 //     interface that goes down and never brings it back, so a link flap
 //     would otherwise leave the node without its return path to clients
-//     for good. They are checked every second and on every link change.
+//     for good. They are checked every second and on every link change;
+//   - every bfdd on the node (the speakers' FRR) runs at nice -10, so BFD's
+//     timers hold when the lab loads the host's few cores (priority.go).
 //
 // It re-reads the node list every few seconds rather than watching: the
 // lab's clusters have a handful of nodes, and a poll loop recovers by itself
@@ -70,6 +72,8 @@ type daemon struct {
 
 	mu       sync.Mutex
 	podRoute map[string]netlink.Route // from the last node list, reapplied locally
+
+	boosted map[int]bool // bfdd processes given bfdNice
 }
 
 func main() {
@@ -79,7 +83,7 @@ func main() {
 	labRoutes := flag.String("lab-routes", "/etc/peerlab/node-routes.json", "the routes the harness wants on every node (absent: none)")
 	flag.Parse()
 
-	d := &daemon{nodeName: os.Getenv("NODE_NAME"), confDir: *confDir, labRoutes: *labRoutes}
+	d := &daemon{nodeName: os.Getenv("NODE_NAME"), confDir: *confDir, labRoutes: *labRoutes, boosted: map[int]bool{}}
 	if d.nodeName == "" {
 		log.Fatal("NODE_NAME is not set (the DaemonSet passes it from spec.nodeName)")
 	}
@@ -142,6 +146,7 @@ func main() {
 				break wait
 			case <-links:
 			case <-local.C:
+				d.boostBFD()
 			}
 			d.syncLocal()
 		}

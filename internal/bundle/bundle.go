@@ -286,8 +286,12 @@ func Read(path string) (Manifest, topologies.Topology, error) {
 func (m Manifest) CheckCompatible(version string, refs images.Refs, sts []images.Status) error {
 	var problems []string
 	if version != "devel" && m.Versions.Peerlab != "devel" && version != m.Versions.Peerlab {
-		problems = append(problems, fmt.Sprintf("the bundle was made by peerlab %s, this is %s: check out %s (git checkout %s) and build peerlab there",
-			m.Versions.Peerlab, version, m.Versions.Peerlab, strings.TrimSuffix(m.Versions.Peerlab, "-dirty")))
+		commit, dirty := strings.CutSuffix(m.Versions.Peerlab, "-dirty")
+		fix := fmt.Sprintf("git checkout %s, and build peerlab there", commit)
+		if dirty {
+			fix = fmt.Sprintf("git checkout %s with the same local changes (the bundle's checkout had some), and build peerlab there", commit)
+		}
+		problems = append(problems, fmt.Sprintf("the bundle was made by peerlab %s, this is %s: %s", m.Versions.Peerlab, version, fix))
 	}
 	for _, img := range m.Images {
 		i := slices.IndexFunc(sts, func(s images.Status) bool { return string(s.Name) == img.Name })

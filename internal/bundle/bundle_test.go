@@ -61,7 +61,7 @@ func TestCheckCompatible(t *testing.T) {
 	assert.NoError(t, m.CheckCompatible("devel", refs, sts), "an unstamped build is judged by its images")
 
 	err := m.CheckCompatible("bbbbbbbbbbbb", refs, sts)
-	assert.ErrorContains(t, err, "git checkout aaaaaaaaaaaa")
+	assert.ErrorContains(t, err, "git checkout aaaaaaaaaaaa, and build peerlab there")
 
 	sts[0].Hash = "h9"
 	err = m.CheckCompatible("aaaaaaaaaaaa", refs, sts)

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -107,7 +108,13 @@ func (r *Runner) runLane(ctx context.Context, l Lane) (res Result) {
 	cmd.Stderr = io.MultiWriter(r.Out, logf)
 	// An interrupt reaches go test, whose tests tear their labs down;
 	// killing it outright would leave them behind.
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	// gotestsum, go test and the test binary get their own process group,
+	// and an interrupt goes to all of them: go test does not pass a signal
+	// on to the test binary, whose tests take their labs down when it
+	// reaches them (e2e's TestMain), so signalling gotestsum alone left the
+	// lane running.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
 	cmd.WaitDelay = 10 * time.Minute
 	err = cmd.Run()
 	var exit *exec.ExitError
