@@ -140,3 +140,63 @@ func randomID(t *testing.T) string {
 	require.NoError(t, err)
 	return hex.EncodeToString(b)
 }
+
+// TestInterruptedLane sends SIGINT to the matrix runner while its lane's lab
+// is coming up (a kind node of it exists), as a user stopping a local run
+// or a CI job being cancelled would: the runner must stop the lane and
+// nothing of the lab may remain.
+func TestInterruptedLane(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "peerlab")
+	out, err := exec.Command("go", "build", "-o", bin, "../cmd/peerlab").CombinedOutput()
+	require.NoError(t, err, "build peerlab: %s", out)
+	before := labIDs(t)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "matrix", "--lane", "ipv4-frr-multi-hop", "--dir", t.TempDir())
+	cmd.Dir = ".."
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	start := time.Now()
+	require.NoError(t, cmd.Start())
+	var id string
+	t.Cleanup(func() {
+		if id != "" {
+			harness.Remove(context.Background(), id)
+		}
+	})
+	// The lane's lab: a new lab id with a kind node.
+	deadline := time.Now().Add(10 * time.Minute)
+	for id == "" && time.Now().Before(deadline) {
+		for l := range labIDs(t) {
+			if before[l] {
+				continue
+			}
+			nodes, _ := exec.Command("docker", "ps", "-q", "--filter", "label=io.x-k8s.kind.cluster=peerlab-"+l).Output()
+			if len(strings.TrimSpace(string(nodes))) > 0 {
+				id = l
+			}
+		}
+		if id == "" {
+			time.Sleep(time.Second)
+		}
+	}
+	require.NotEmpty(t, id, "the lane's lab never got a kind node within 10 minutes")
+	sent := time.Since(start)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	err = cmd.Wait()
+	t.Logf("SIGINT to the runner %.1fs into the lane (lab %s); it exited %.1fs later", sent.Seconds(), id, time.Since(start).Seconds()-sent.Seconds())
+	assert.Error(t, err, "an interrupted lane must not exit 0")
+	assert.Empty(t, leftovers(t, id), "lab %s left these behind after SIGINT to the runner", id)
+}
+
+// labIDs are the ids of the labs whose containers exist now.
+func labIDs(t *testing.T) map[string]bool {
+	t.Helper()
+	b, err := exec.Command("docker", "ps", "-a", "--filter", "label=io.peerlab.lab", "--format", `{{.Label "io.peerlab.lab"}}`).Output()
+	require.NoError(t, err)
+	ids := map[string]bool{}
+	for _, f := range strings.Fields(string(b)) {
+		ids[f] = true
+	}
+	return ids
+}

@@ -45,13 +45,9 @@ func runGraph(ctx context.Context, args []string) error {
 		if *id != "" {
 			return fmt.Errorf("give --lab, or --topology/-f, not both")
 		}
-		topo, err := loadTopology(*name, *file, fs)
+		p, err := loadPrepared(*name, *file, fs)
 		if err != nil {
 			return err
-		}
-		p, err := topo.Prepare()
-		if err != nil {
-			return fmt.Errorf("topology %q is not valid:\n%w", topo.Name, err)
 		}
 		g = graph.Build(p, nil)
 	} else {

@@ -27,15 +27,25 @@ func runValidate(_ context.Context, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("give either -f FILE or --topology NAME")
 	}
-	topo, err := loadTopology(*name, *file, fs)
+	p, err := loadPrepared(*name, *file, fs)
 	if err != nil {
 		return err
-	}
-	p, err := topo.Prepare()
-	if err != nil {
-		return fmt.Errorf("topology %q is not valid:\n%w", topo.Name, err)
 	}
 	fmt.Printf("topology %q is valid: %d nodes, %d routers, %d clients, %d services, %d MetalLB peers\n",
 		p.Name, p.Cluster.Nodes(), len(p.Routers), len(p.Clients), len(p.Services), len(p.MetalLB.Peers))
 	return nil
+}
+
+// loadPrepared loads a topology (loadTopology) and applies its defaults and
+// validation, listing every problem.
+func loadPrepared(name, file string, fs *flag.FlagSet) (topologies.Topology, error) {
+	topo, err := loadTopology(name, file, fs)
+	if err != nil {
+		return topo, err
+	}
+	p, err := topo.Prepare()
+	if err != nil {
+		return p, fmt.Errorf("topology %q is not valid:\n%w", topo.Name, err)
+	}
+	return p, nil
 }

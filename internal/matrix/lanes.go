@@ -82,9 +82,9 @@ func Lanes() []Lane {
 		},
 		{
 			Name: "ipv4-frr-interrupts", Family: "ipv4", Backend: "frr", Topology: "single-hop", Kubernetes: KubernetesVersion,
-			Packages: []string{"./e2e"}, Run: "^TestInterruptedUp$", Timeout: 30 * time.Minute,
+			Packages: []string{"./e2e"}, Run: "^(TestInterruptedUp|TestInterruptedLane)$", Timeout: 30 * time.Minute,
 			Default: true,
-			Covers:  "SIGINT to peerlab up with networks and guard in place, half-way through kind's create, and while MetalLB and the routers come up: nothing of the lab remains (PEERLAB_INTERRUPTS=20 for the 20-in-a-row goal)",
+			Covers:  "SIGINT to peerlab up with networks and guard in place, half-way through kind's create, and while MetalLB and the routers come up, and to the matrix runner while its lane's lab comes up: nothing of the lab remains (PEERLAB_INTERRUPTS=20 for the 20-in-a-row goal)",
 		},
 		{
 			Name: "dual-frr-multi-hop", Family: "dual", Backend: "frr", Topology: "multi-hop", Kubernetes: KubernetesVersion,
