@@ -196,7 +196,9 @@ func TestNewRejectsBadInput(t *testing.T) {
 // The MetalLB manifest, patched: every container runs the lab's images,
 // never pulls, and readiness is polled every second from the start.
 func TestPatchMetalLBManifest(t *testing.T) {
-	objs, err := metallbManifest(context.Background())
+	raw, err := images.ModuleManifest(context.Background(), images.ManifestFRR)
+	require.NoError(t, err)
+	objs, err := decodeYAML(raw)
 	require.NoError(t, err)
 	refs := images.Refs{images.MetalLBController: "c:1", images.MetalLBSpeaker: "s:1", images.FRR: "f:1"}
 	require.NoError(t, patchMetalLB(objs, refs))

@@ -411,7 +411,7 @@ func dropDefaultRoutes(ctx context.Context, e routers.Executor) error {
 }
 
 func (l *Lab) upMetalLB(ctx context.Context) error {
-	objs, err := metallbManifest(ctx)
+	objs, err := metallbManifest(ctx, l.refs)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,13 +42,15 @@ const (
 	manifestFRRPrefix  = "quay.io/frrouting/frr:"
 )
 
-// metallbManifest reads MetalLB's FRR-mode manifest from its Go module.
-func metallbManifest(ctx context.Context) ([]*unstructured.Unstructured, error) {
-	dir, err := images.ModuleDir(ctx, "go.universe.tf/metallb@"+images.MetalLBVersion)
-	if err != nil {
-		return nil, err
+// metallbManifest reads MetalLB's FRR-mode manifest from the kit's
+// manifests image (taken from MetalLB's module when the kit was built), so
+// lab-up downloads nothing.
+func metallbManifest(ctx context.Context, refs images.Refs) ([]*unstructured.Unstructured, error) {
+	ref, ok := refs[images.Manifests]
+	if !ok {
+		return nil, fmt.Errorf("no %s image among the lab's images", images.Manifests)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "config", "manifests", "metallb-frr.yaml"))
+	raw, err := images.ReadManifest(ctx, ref, images.ManifestFRR)
 	if err != nil {
 		return nil, err
 	}

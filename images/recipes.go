@@ -21,7 +21,7 @@ const (
 )
 
 // All lists every image a lab uses, in build order.
-var All = []Name{FRR, MetalLBController, MetalLBSpeaker, Backend, Node}
+var All = []Name{FRR, MetalLBController, MetalLBSpeaker, Manifests, Backend, Node}
 
 // recipe is how one image is made.
 type recipe struct {
@@ -76,6 +76,7 @@ func (k *Kit) recipes() map[Name]recipe {
 		FRR:               {tag: tagFRR, upstream: upstreamFRR, hash: k.frrHash, build: k.buildFRR},
 		MetalLBController: {tag: tagController, upstream: upstreamController, hash: k.controllerHash, build: k.buildController},
 		MetalLBSpeaker:    {tag: tagSpeaker, upstream: upstreamSpeaker, hash: k.speakerHash, build: k.buildSpeaker},
+		Manifests:         {tag: tagManifests, hash: k.manifestsHash, build: k.buildManifests},
 		Backend:           {tag: tagBackend, hash: k.backendHash, build: k.buildBackend},
 		Node:              {tag: tagNode, upstream: upstreamNode, hash: k.nodeHash, build: k.buildNode},
 	}
