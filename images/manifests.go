@@ -37,35 +37,36 @@ const ManifestDir = "/manifests"
 
 const tagManifests = "peerlab/metallb-manifests:" + MetalLBVersion
 
-// moduleManifestPath is a manifest's path inside MetalLB's module.
-func moduleManifestPath(ctx context.Context, file string) (string, error) {
+// manifestsDir is where MetalLB's module keeps its manifests: one module
+// lookup serves every file.
+func manifestsDir(ctx context.Context) (string, error) {
 	dir, err := ModuleDir(ctx, "go.universe.tf/metallb@"+MetalLBVersion)
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(dir, "config", "manifests", file), nil
+	return filepath.Join(dir, "config", "manifests"), nil
 }
 
 // ModuleManifest reads a manifest straight from MetalLB's module: what the
 // image is built from (the harness's unit tests read it this way, without
 // Docker).
 func ModuleManifest(ctx context.Context, file string) ([]byte, error) {
-	p, err := moduleManifestPath(ctx, file)
+	dir, err := manifestsDir(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return os.ReadFile(p)
+	return os.ReadFile(filepath.Join(dir, file))
 }
 
 func (k *Kit) manifestsHash(ctx context.Context) (string, error) {
 	return k.memo("manifests", func() (string, error) {
+		dir, err := manifestsDir(ctx)
+		if err != nil {
+			return "", err
+		}
 		h := newHasher()
 		for _, f := range ManifestFiles {
-			p, err := moduleManifestPath(ctx, f)
-			if err != nil {
-				return "", err
-			}
-			if err := h.addFile(f, p); err != nil {
+			if err := h.addFile(f, filepath.Join(dir, f)); err != nil {
 				return "", err
 			}
 		}
@@ -74,13 +75,13 @@ func (k *Kit) manifestsHash(ctx context.Context) (string, error) {
 }
 
 func (k *Kit) buildManifests(ctx context.Context, hash string) (string, error) {
+	dir, err := manifestsDir(ctx)
+	if err != nil {
+		return "", err
+	}
 	files := map[string]fileEntry{}
 	for _, f := range ManifestFiles {
-		p, err := moduleManifestPath(ctx, f)
-		if err != nil {
-			return "", err
-		}
-		files[path.Join(ManifestDir, f)] = fileEntry{src: p, mode: 0o644}
+		files[path.Join(ManifestDir, f)] = fileEntry{src: filepath.Join(dir, f), mode: 0o644}
 	}
 	// docker create wants a command even for an image that never runs.
 	return importLayer(ctx, files, []string{`CMD ["/none"]`, labelChange(hash)})
