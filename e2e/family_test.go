@@ -29,10 +29,31 @@ func labFamily(t *testing.T) topologies.IPFamily {
 	return ""
 }
 
-// inFamily returns topo run in the family under test (topologies.ForFamily).
+// backendEnv selects the MetalLB backend the lab tests run with; the
+// matrix's native and frr-k8s lanes set it, and it defaults to frr.
+const backendEnv = "PEERLAB_BACKEND"
+
+// labBackend is the backend under test.
+func labBackend(t *testing.T) topologies.Backend {
+	t.Helper()
+	s := os.Getenv(backendEnv)
+	if s == "" {
+		return topologies.BackendFRR
+	}
+	b, err := topologies.ParseBackend(s)
+	if err != nil {
+		t.Fatalf("%s: %v", backendEnv, err)
+	}
+	return b
+}
+
+// inFamily returns topo run with the backend and in the family under test
+// (topologies.ForBackend, then ForFamily).
 func inFamily(t *testing.T, topo topologies.Topology) topologies.Topology {
 	t.Helper()
-	out, err := topo.ForFamily(labFamily(t))
+	out, err := topo.ForBackend(labBackend(t))
+	require.NoError(t, err, "topology %s with backend %s", topo.Name, labBackend(t))
+	out, err = out.ForFamily(labFamily(t))
 	require.NoError(t, err, "topology %s in %s", topo.Name, labFamily(t))
 	return out
 }

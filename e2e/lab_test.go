@@ -61,11 +61,14 @@ func coreChecks(t *testing.T, ctx context.Context, lab *harness.Lab) {
 	steps := []struct {
 		name  string
 		check scenarios.Check
+		// skip says why the check does not apply to the lab's backend.
+		skip string
 	}{
-		{"BGP sessions Established (routers and speakers)", scenarios.SessionsEstablished},
-		{"BFD peers up with the profile's timers", scenarios.BFDUp},
-		{"ECMP: one next hop per announcing node (RIB and kernel)", scenarios.ECMPNextHops},
-		{"one LoadBalancer address per cluster family", scenarios.ServiceFamilies},
+		{"BGP sessions Established (routers and speakers)", scenarios.SessionsEstablished, ""},
+		{"BFD peers up with the profile's timers", scenarios.BFDUp, unless(lab.Backend().BFD(), "has no BFD")},
+		{"ECMP: one next hop per announcing node (RIB and kernel)", scenarios.ECMPNextHops, ""},
+		{"one LoadBalancer address per cluster family", scenarios.ServiceFamilies, ""},
+		{"the backend's status resources (BGPSessionState) agree", scenarios.BackendSessions, unless(lab.Backend() == topologies.BackendFRRK8s, "publishes no session status")},
 	}
 	// When each check first passed, side by side, as a report (the lab-up
 	// side of the convergence report) in the test's artifacts.
@@ -76,6 +79,10 @@ func coreChecks(t *testing.T, ctx context.Context, lab *harness.Lab) {
 	}
 	require.NoError(t, err, "the lab never went green")
 	for _, s := range steps {
+		if s.skip != "" {
+			t.Logf("%s: skipped, the %s backend %s", s.name, lab.Backend(), s.skip)
+			continue
+		}
 		err := scenarios.Eventually(ctx, lab, 2*time.Minute, time.Second, s.check)
 		require.NoError(t, err, s.name)
 	}
@@ -105,6 +112,14 @@ func coreChecks(t *testing.T, ctx context.Context, lab *harness.Lab) {
 			}
 		}
 	}
+}
+
+// unless is why when the condition does not hold, else "".
+func unless(cond bool, why string) string {
+	if cond {
+		return ""
+	}
+	return why
 }
 
 // testWriter sends lab progress to the test log.

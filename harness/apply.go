@@ -78,7 +78,11 @@ func (l *Lab) Apply(ctx context.Context, t topologies.Topology) (ApplyReport, er
 		}
 		specs[r.Name] = s
 	}
-	mlb, err := metallbObjects(plan)
+	b, err := backendOf(next)
+	if err != nil {
+		return rep, err
+	}
+	mlb, err := labObjects(plan, b)
 	if err != nil {
 		return rep, err
 	}
@@ -91,6 +95,10 @@ func (l *Lab) Apply(ctx context.Context, t topologies.Topology) (ApplyReport, er
 		return rep, err
 	}
 
+	extrasBefore, err := l.bgpExtrasData(ctx)
+	if err != nil {
+		return rep, err
+	}
 	l.logf("apply: %d MetalLB objects, %d workload objects, %d routers", len(mlb), len(work), len(specs))
 	// Advertisements go first: MetalLB's webhook refuses a new one that
 	// conflicts with an old one (two local preferences for one pool), so
@@ -111,9 +119,12 @@ func (l *Lab) Apply(ctx context.Context, t topologies.Topology) (ApplyReport, er
 	for _, o := range append(slices.Clone(mlb), work...) {
 		rep.Applied = append(rep.Applied, o.GetKind()+"/"+o.GetName())
 	}
-	pruned, err = a.prune(ctx, append(mlb, work...), managedKinds...)
+	pruned, err = a.prune(ctx, append(mlb, work...), append(slices.Clone(managedKinds), b.receiveKinds()...)...)
 	rep.Pruned = append(rep.Pruned, pruned...)
 	if err != nil {
+		return rep, err
+	}
+	if err := l.restartOnExtrasChange(ctx, b, extrasBefore); err != nil {
 		return rep, err
 	}
 	changed, err := l.reloadRouters(ctx, specs)
@@ -192,6 +203,7 @@ func immutableChanges(cur, next topologies.Topology) error {
 	diff("cluster.controlPlaneAnnounces", cc.ControlPlaneAnnounces, nc.ControlPlaneAnnounces)
 	diff("cluster.routes", cc.Routes, nc.Routes)
 	diff("networks", cur.Networks, next.Networks)
+	diff("metallb.backend", cur.MetalLB.Backend, next.MetalLB.Backend)
 	names := func(rs []topologies.Router) []string {
 		var out []string
 		for _, r := range rs {
@@ -260,4 +272,37 @@ func (a *applier) prune(ctx context.Context, keep []*unstructured.Unstructured, 
 		}
 	}
 	return pruned, errors.Join(errs...)
+}
+
+// bgpExtrasData is the bgpextras ConfigMap's content now ("" when absent).
+func (l *Lab) bgpExtrasData(ctx context.Context) (string, error) {
+	cm, err := l.cluster.client.CoreV1().ConfigMaps(MetalLBNamespace).Get(ctx, bgpExtrasName, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("configmap %s: %w", bgpExtrasName, err)
+	}
+	return cm.Data[bgpExtrasKey], nil
+}
+
+// restartOnExtrasChange restarts the speakers of an FRR-mode lab whose
+// bgpextras changed: the speaker appends it to frr.conf after its own
+// lines, and a change made after the BGPPeers exist does not reliably reach
+// the running FRR (MetalLB's known ordering issue), so the speakers start
+// again from the new file.
+func (l *Lab) restartOnExtrasChange(ctx context.Context, b backend, before string) error {
+	if _, ok := b.(frrBackend); !ok {
+		return nil
+	}
+	after, err := l.bgpExtrasData(ctx)
+	if err != nil || after == before {
+		return err
+	}
+	l.logf("apply: bgpextras changed: restarting the speakers")
+	cs := l.cluster.client
+	if err := cs.CoreV1().Pods(MetalLBNamespace).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{LabelSelector: "component=speaker"}); err != nil {
+		return fmt.Errorf("restart speakers: %w", err)
+	}
+	return waitMetalLBReady(ctx, cs, b)
 }

@@ -108,22 +108,32 @@ func dumpCommands(ctx context.Context, e routers.Executor, dir string) error {
 	return nil
 }
 
-// SpeakerExecutors returns an executor for the frr container of each
-// MetalLB speaker pod, by node name.
+// SpeakerExecutors returns an executor for the FRR that speaks BGP for
+// each node (the speaker pod's frr container, or the frr-k8s pod's), by
+// node name. A backend without FRR on the nodes (native) has none: the
+// map is empty.
 func (l *Lab) SpeakerExecutors(ctx context.Context) (map[string]routers.Executor, error) {
 	if l.cluster == nil {
 		return nil, fmt.Errorf("lab %s has no cluster (is it up?)", l.id)
 	}
-	pods, err := l.cluster.client.CoreV1().Pods(MetalLBNamespace).List(ctx, metav1.ListOptions{LabelSelector: "component=speaker"})
+	b, err := backendOf(l.topo)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]routers.Executor{}
+	ns, selector, container, ok := b.speakerFRR()
+	if !ok {
+		return out, nil
+	}
+	pods, err := l.cluster.client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range pods.Items {
 		if p.Status.Phase != corev1.PodRunning {
 			continue
 		}
-		e, err := routers.NewPodExecutor(l.cluster.rest, MetalLBNamespace, p.Name, "frr")
+		e, err := routers.NewPodExecutor(l.cluster.rest, ns, p.Name, container)
 		if err != nil {
 			return nil, err
 		}
@@ -200,6 +210,18 @@ func (l *Lab) dumpKubernetes(ctx context.Context, dir string) error {
 				save("metallb-"+k+".yaml", list.Items)
 				break
 			}
+		}
+	}
+	// frr-k8s's resources (absent with other backends: the list fails and
+	// nothing is saved).
+	for _, k := range []string{"frrconfigurations", "bgpsessionstates", "frrnodestates"} {
+		var r dynamic.ResourceInterface = dyn.Resource(schema.GroupVersionResource{Group: "frrk8s.metallb.io", Version: "v1beta1", Resource: k})
+		if k != "frrnodestates" { // FRRNodeState is cluster-scoped
+			r = dyn.Resource(schema.GroupVersionResource{Group: "frrk8s.metallb.io", Version: "v1beta1", Resource: k}).Namespace(MetalLBNamespace)
+		}
+		list, err := r.List(ctx, metav1.ListOptions{})
+		if err == nil {
+			save("frrk8s-"+k+".yaml", list.Items)
 		}
 	}
 	if len(errs) > 0 {

@@ -196,12 +196,27 @@ func TestNewRejectsBadInput(t *testing.T) {
 // The MetalLB manifest, patched: every container runs the lab's images,
 // never pulls, and readiness is polled every second from the start.
 func TestPatchMetalLBManifest(t *testing.T) {
-	raw, err := images.ModuleManifest(context.Background(), images.ManifestFRR)
+	for _, tc := range []struct {
+		backend topologies.Backend
+		images  []string
+	}{
+		{topologies.BackendFRR, []string{"c:1", "s:1", "f:1"}},
+		{topologies.BackendNative, []string{"c:1", "s:1"}},
+		{topologies.BackendFRRK8s, []string{"c:1", "s:1", "f:1", "k:1"}},
+	} {
+		t.Run(string(tc.backend), func(t *testing.T) {
+			testPatchMetalLB(t, backends[tc.backend], tc.images)
+		})
+	}
+}
+
+func testPatchMetalLB(t *testing.T, b backend, wantImages []string) {
+	raw, err := images.ModuleManifest(context.Background(), b.manifest())
 	require.NoError(t, err)
 	objs, err := decodeYAML(raw)
 	require.NoError(t, err)
-	refs := images.Refs{images.MetalLBController: "c:1", images.MetalLBSpeaker: "s:1", images.FRR: "f:1"}
-	require.NoError(t, patchMetalLB(objs, refs))
+	refs := images.Refs{images.MetalLBController: "c:1", images.MetalLBSpeaker: "s:1", images.FRR: "f:1", images.FRRK8s: "k:1"}
+	require.NoError(t, patchMetalLB(objs, refs, b))
 	seen := map[string]bool{}
 	probes := 0
 	for _, o := range objs {
@@ -213,6 +228,15 @@ func TestPatchMetalLBManifest(t *testing.T) {
 			for _, c := range cs {
 				m := c.(map[string]any)
 				seen[m["image"].(string)] = true
+				if m["image"] == "k:1" && field == "initContainers" {
+					// The kit's frr-k8s image has no shell: copies go through cp-tool.
+					cmd := m["command"].([]any)
+					assert.Equal(t, "/cp-tool", cmd[0], "%s %s", o.GetName(), m["name"])
+					assert.Len(t, cmd, 3)
+				}
+				if m["name"] == "frr-status" {
+					assert.Contains(t, m["args"], "--poll-interval="+frrK8sPollInterval)
+				}
 				assert.Equal(t, "Never", m["imagePullPolicy"], "%s %s", o.GetName(), m["name"])
 				if m["name"] == "speaker" && field == "containers" {
 					assert.Contains(t, m["env"], map[string]any{"name": speakerDebounceEnv, "value": speakerDebounceMs})
@@ -233,7 +257,11 @@ func TestPatchMetalLBManifest(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, map[string]bool{"c:1": true, "s:1": true, "f:1": true}, seen)
+	want := map[string]bool{}
+	for _, img := range wantImages {
+		want[img] = true
+	}
+	assert.Equal(t, want, seen)
 
 	// The speakers mount the memberlist secret the lab creates, and it
 	// comes after its namespace.
@@ -278,5 +306,5 @@ func TestPatchMetalLBManifest(t *testing.T) {
 			}
 		}
 	}
-	assert.GreaterOrEqual(t, probes, 3, "controller, speaker and frr probes")
+	assert.GreaterOrEqual(t, probes, len(wantImages), "a probe per image's container")
 }

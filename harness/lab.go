@@ -18,6 +18,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -97,6 +98,9 @@ func New(t topologies.Topology, opts ...Option) (*Lab, error) {
 	prepared, err := t.Prepare()
 	if err != nil {
 		return nil, fmt.Errorf("topology %q: %w", t.Name, err)
+	}
+	if _, err := backendOf(prepared); err != nil {
+		return nil, err
 	}
 	l := &Lab{topo: prepared, out: os.Stderr, routers: map[string]*routers.FRR{}, clients: map[string]*routers.Host{}, execs: map[string]routers.Executor{}}
 	for _, o := range opts {
@@ -304,7 +308,11 @@ func (l *Lab) preflight(ctx context.Context) error {
 }
 
 func (l *Lab) upImages(ctx context.Context) error {
-	refs, err := l.kit.Ensure(ctx, images.All...)
+	b, err := backendOf(l.topo)
+	if err != nil {
+		return err
+	}
+	refs, err := l.kit.Ensure(ctx, l.imageNames(b)...)
 	if err != nil {
 		return err
 	}
@@ -313,6 +321,20 @@ func (l *Lab) upImages(ctx context.Context) error {
 	}
 	l.refs = refs
 	return nil
+}
+
+// imageNames are the images the lab runs with backend b, in the kit's
+// build order: the routers' and clients' FRR, the manifests, the workload,
+// the node, and MetalLB's.
+func (l *Lab) imageNames(b backend) []images.Name {
+	want := append([]images.Name{images.FRR, images.Manifests, images.Backend, images.Node}, metallbImages(b)...)
+	var names []images.Name
+	for _, n := range images.All {
+		if slices.Contains(want, n) {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 func (l *Lab) upNetworks(ctx context.Context) error {
@@ -411,11 +433,15 @@ func dropDefaultRoutes(ctx context.Context, e routers.Executor) error {
 }
 
 func (l *Lab) upMetalLB(ctx context.Context) error {
-	objs, err := metallbManifest(ctx, l.refs)
+	b, err := backendOf(l.topo)
 	if err != nil {
 		return err
 	}
-	if err := patchMetalLB(objs, l.refs); err != nil {
+	objs, err := metallbManifest(ctx, l.refs, b)
+	if err != nil {
+		return err
+	}
+	if err := patchMetalLB(objs, l.refs, b); err != nil {
 		return err
 	}
 	if objs, err = withMemberlistSecret(objs); err != nil {
@@ -445,7 +471,7 @@ func (l *Lab) upMetalLB(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	objs, err = metallbObjects(plan)
+	objs, err = labObjects(plan, b)
 	if err != nil {
 		return err
 	}
@@ -457,7 +483,7 @@ func (l *Lab) upMetalLB(ctx context.Context) error {
 	if err := applyMetalLBResources(ctx, a, objs); err != nil {
 		return err
 	}
-	return waitMetalLBReady(ctx, l.cluster.client)
+	return waitMetalLBReady(ctx, l.cluster.client, b)
 }
 
 // apiServerAddr is the API server's address on the nodes' network, when

@@ -28,9 +28,18 @@ func (l *Lab) upLoadImages(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	b, err := backendOf(l.topo)
+	if err != nil {
+		return err
+	}
+	// The node image's own (every backend's common images), then what the
+	// backend adds (frr-k8s's image is not in the node image: only its
+	// labs pay for loading it).
 	var refs []string
-	for _, n := range images.LabImages {
-		refs = append(refs, l.refs[n])
+	for _, n := range append(slices.Clone(images.LabImages), metallbImages(b)...) {
+		if r := l.refs[n]; !slices.Contains(refs, r) {
+			refs = append(refs, r)
+		}
 	}
 	// One listing per node, side by side (sequential listings took 2 s).
 	haves := make([][]string, len(ns))

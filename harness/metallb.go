@@ -42,15 +42,15 @@ const (
 	manifestFRRPrefix  = "quay.io/frrouting/frr:"
 )
 
-// metallbManifest reads MetalLB's FRR-mode manifest from the kit's
+// metallbManifest reads the backend's MetalLB manifest from the kit's
 // manifests image (taken from MetalLB's module when the kit was built), so
 // lab-up downloads nothing.
-func metallbManifest(ctx context.Context, refs images.Refs) ([]*unstructured.Unstructured, error) {
+func metallbManifest(ctx context.Context, refs images.Refs, b backend) ([]*unstructured.Unstructured, error) {
 	ref, ok := refs[images.Manifests]
 	if !ok {
 		return nil, fmt.Errorf("no %s image among the lab's images", images.Manifests)
 	}
-	raw, err := images.ReadManifest(ctx, ref, images.ManifestFRR)
+	raw, err := images.ReadManifest(ctx, ref, b.manifest())
 	if err != nil {
 		return nil, err
 	}
@@ -113,43 +113,50 @@ func decodeYAML(raw []byte) ([]*unstructured.Unstructured, error) {
 	}
 }
 
-// earlySpeakers lets the speakers start while their node is still
+// earlySpeakers lets the speakers (and every other host-network pod of
+// the backend, such as frr-k8s's daemon) start while their node is still
 // NotReady. They run in the host's network namespace and need no pod
 // network, but the manifest does not tolerate the not-ready taint, so they
 // were created only once the pod network was up and were ready 4-6 s after
 // MetalLB's controller. Before kube-proxy has synced, the API's service
 // address (10.96.0.1) is not translated on the node and would leave the lab
-// by its default route, so the speaker is pointed at the API server on the
-// nodes' network instead.
+// by its default route, so their containers are pointed at the API server
+// on the nodes' network instead.
 func earlySpeakers(objs []*unstructured.Unstructured, api netip.AddrPort) error {
+	speaker := false
 	for _, o := range objs {
-		if o.GetKind() != "DaemonSet" || o.GetName() != "speaker" {
+		if o.GetKind() != "DaemonSet" {
 			continue
 		}
+		if host, _, _ := unstructured.NestedBool(o.Object, "spec", "template", "spec", "hostNetwork"); !host {
+			continue
+		}
+		speaker = speaker || o.GetName() == "speaker"
 		tols, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "tolerations")
 		tols = append(tols, map[string]any{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoSchedule"})
 		if err := unstructured.SetNestedSlice(o.Object, tols, "spec", "template", "spec", "tolerations"); err != nil {
 			return err
 		}
-		cs, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
-		for _, c := range cs {
-			m := c.(map[string]any)
-			if m["name"] != "speaker" {
-				continue
+		err := eachContainer([]*unstructured.Unstructured{o}, "", func(c map[string]any, init bool) {
+			if !init {
+				setEnv(c, "KUBERNETES_SERVICE_HOST", api.Addr().String())
+				setEnv(c, "KUBERNETES_SERVICE_PORT", strconv.Itoa(int(api.Port())))
 			}
-			setEnv(m, "KUBERNETES_SERVICE_HOST", api.Addr().String())
-			setEnv(m, "KUBERNETES_SERVICE_PORT", strconv.Itoa(int(api.Port())))
+		})
+		if err != nil {
+			return err
 		}
-		return unstructured.SetNestedSlice(o.Object, cs, "spec", "template", "spec", "containers")
 	}
-	return fmt.Errorf("MetalLB manifest has no speaker DaemonSet")
+	if !speaker {
+		return fmt.Errorf("MetalLB manifest has no host-network speaker DaemonSet")
+	}
+	return nil
 }
 
-// patchMetalLB points the manifest at the lab's images and fixes what FRR
-// 10 needs under the speaker's read-only root: /var/lib/frr and /var/tmp/frr
-// must be writable, and the manifest declares the volumes but does not
-// mount them in the frr container.
-func patchMetalLB(objs []*unstructured.Unstructured, refs images.Refs) error {
+// patchMetalLB points the manifest at the lab's images (never pulled) with
+// fast probes and a short reload debounce, then lets the backend make its
+// own changes.
+func patchMetalLB(objs []*unstructured.Unstructured, refs images.Refs, b backend) error {
 	swap := func(img string) string {
 		switch {
 		case img == manifestController:
@@ -161,8 +168,32 @@ func patchMetalLB(objs []*unstructured.Unstructured, refs images.Refs) error {
 		}
 		return img
 	}
+	err := eachContainer(objs, "", func(c map[string]any, init bool) {
+		img, _ := c["image"].(string)
+		c["image"] = swap(img)
+		// The images are in the nodes: a missing one must fail loudly,
+		// never be pulled.
+		c["imagePullPolicy"] = "Never"
+		fastProbes(c)
+		if c["name"] == "speaker" && !init {
+			setEnv(c, speakerDebounceEnv, speakerDebounceMs)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return b.patch(objs, refs)
+}
+
+// eachContainer calls fn on every container and init container of the
+// manifest's Deployments and DaemonSets (of the one named workload, when
+// it is not empty), writing the changes back.
+func eachContainer(objs []*unstructured.Unstructured, workload string, fn func(c map[string]any, init bool)) error {
 	for _, o := range objs {
 		if o.GetKind() != "Deployment" && o.GetKind() != "DaemonSet" {
+			continue
+		}
+		if workload != "" && o.GetName() != workload {
 			continue
 		}
 		for _, field := range []string{"containers", "initContainers"} {
@@ -172,22 +203,7 @@ func patchMetalLB(objs []*unstructured.Unstructured, refs images.Refs) error {
 				continue
 			}
 			for i := range cs {
-				c := cs[i].(map[string]any)
-				img, _ := c["image"].(string)
-				c["image"] = swap(img)
-				// The images are loaded into the nodes: a missing one must
-				// fail loudly, never be pulled.
-				c["imagePullPolicy"] = "Never"
-				fastProbes(c)
-				if c["name"] == "speaker" && field == "containers" {
-					setEnv(c, speakerDebounceEnv, speakerDebounceMs)
-				}
-				if c["name"] == "frr" && field == "containers" {
-					mounts, _ := c["volumeMounts"].([]any)
-					c["volumeMounts"] = append(mounts,
-						map[string]any{"name": "frr-lib", "mountPath": "/var/lib/frr"},
-						map[string]any{"name": "frr-tmp", "mountPath": "/var/tmp/frr"})
-				}
+				fn(cs[i].(map[string]any), field == "initContainers")
 			}
 			if err := unstructured.SetNestedSlice(o.Object, cs, path...); err != nil {
 				return err
@@ -380,8 +396,8 @@ func toAny(s []string) []any {
 	return out
 }
 
-// waitMetalLBReady waits for the controller and every speaker.
-func waitMetalLBReady(ctx context.Context, cs kubernetes.Interface) error {
+// waitMetalLBReady waits for the controller and the backend's pods.
+func waitMetalLBReady(ctx context.Context, cs kubernetes.Interface, b backend) error {
 	return wait.Until(ctx, 4*time.Minute, 250*time.Millisecond, func(ctx context.Context) error {
 		d, err := cs.AppsV1().Deployments(MetalLBNamespace).Get(ctx, "controller", metav1.GetOptions{})
 		if err != nil {
@@ -390,7 +406,7 @@ func waitMetalLBReady(ctx context.Context, cs kubernetes.Interface) error {
 		if d.Status.AvailableReplicas < 1 {
 			return fmt.Errorf("metallb controller: %d/%d available", d.Status.AvailableReplicas, ptr.Deref(d.Spec.Replicas, 1))
 		}
-		return daemonSetReady(ctx, cs, MetalLBNamespace, "speaker")
+		return b.ready(ctx, cs)
 	})
 }
 

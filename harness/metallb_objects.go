@@ -20,6 +20,21 @@ import (
 // with this label that the new topology no longer has.
 const LabelManaged = "peerlab.io/managed"
 
+// labObjects are the lab's MetalLB-side objects for backend b: what lets
+// the nodes receive routes first (FRR mode's bgpextras must exist before
+// the BGPPeers it refers to), then the MetalLB resources.
+func labObjects(p *Plan, b backend) ([]*unstructured.Unstructured, error) {
+	recv, err := b.receive(p)
+	if err != nil {
+		return nil, err
+	}
+	mlb, err := metallbObjects(p)
+	if err != nil {
+		return nil, err
+	}
+	return append(recv, mlb...), nil
+}
+
 // metallbObjects renders the topology's MetalLB intent with MetalLB's own
 // API types, so a misspelt field does not compile.
 func metallbObjects(p *Plan) ([]*unstructured.Unstructured, error) {

@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/peerlab/peerlab/routers"
@@ -49,6 +50,11 @@ func routerSpec(p *Plan, name string) (routers.Spec, error) {
 	}
 	for _, rt := range r.Routes {
 		s.StaticRoutes = append(s.StaticRoutes, routers.StaticRoute{Prefix: rt.Prefix, NextHop: rt.Via})
+	}
+	for _, o := range r.Originate {
+		if slices.Contains(fams, familyOf(o.Addr())) {
+			s.Originate = append(s.Originate, o)
+		}
 	}
 	for i, peer := range r.Peers {
 		switch {
@@ -143,4 +149,12 @@ func addrString(a netip.Addr) string {
 		return ""
 	}
 	return a.String()
+}
+
+// familyOf is the topology family of an address.
+func familyOf(a netip.Addr) topologies.IPFamily {
+	if a.Is6() {
+		return topologies.IPv6
+	}
+	return topologies.IPv4
 }

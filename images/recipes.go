@@ -18,10 +18,13 @@ const (
 	MetalLBController Name = "metallb-controller"
 	MetalLBSpeaker    Name = "metallb-speaker"
 	Backend           Name = "backend"
+	// FRRK8s is the frr-k8s daemon's image (the frr-k8s backend's pods
+	// run it beside the FRR image).
+	FRRK8s Name = "frr-k8s"
 )
 
 // All lists every image a lab uses, in build order.
-var All = []Name{FRR, MetalLBController, MetalLBSpeaker, Manifests, Backend, Node}
+var All = []Name{FRR, MetalLBController, MetalLBSpeaker, Manifests, Backend, Node, FRRK8s}
 
 // recipe is how one image is made.
 type recipe struct {
@@ -46,6 +49,7 @@ const (
 	upstreamFRR        = "quay.io/frrouting/frr:10.5.3"
 	upstreamController = "quay.io/metallb/controller:" + MetalLBVersion
 	upstreamSpeaker    = "quay.io/metallb/speaker:" + MetalLBVersion
+	upstreamFRRK8s     = "quay.io/metallb/frr-k8s:" + FRRK8sVersion
 )
 
 // FRRImage is the offline FRR image: routers and MetalLB's speaker pods run
@@ -60,6 +64,7 @@ const (
 	tagController = "peerlab/metallb-controller:" + MetalLBVersion
 	tagSpeaker    = "peerlab/metallb-speaker:" + MetalLBVersion
 	tagBackend    = "peerlab/backend:1"
+	tagFRRK8s     = "peerlab/frr-k8s:" + FRRK8sVersion
 	// Images only the node image holds.
 	tagCNID      = "peerlab/cnid:1"
 	tagLocalPath = "peerlab/local-path-provisioner:" + localPathVersion
@@ -79,6 +84,7 @@ func (k *Kit) recipes() map[Name]recipe {
 		Manifests:         {tag: tagManifests, hash: k.manifestsHash, build: k.buildManifests},
 		Backend:           {tag: tagBackend, hash: k.backendHash, build: k.buildBackend},
 		Node:              {tag: tagNode, upstream: upstreamNode, hash: k.nodeHash, build: k.buildNode},
+		FRRK8s:            {tag: tagFRRK8s, upstream: upstreamFRRK8s, hash: k.frrK8sHash, build: k.buildFRRK8s},
 	}
 }
 
@@ -219,6 +225,64 @@ func (k *Kit) buildSpeaker(ctx context.Context, hash string) (string, error) {
 		"/frr-metrics":     {src: filepath.Join(bin, "frr-metrics"), mode: 0o755},
 		"/frr-reloader.sh": {src: script, mode: 0o755},
 	}), []string{pathEnv, `ENTRYPOINT ["/speaker"]`, labelChange(hash)})
+}
+
+// --- frr-k8s ---------------------------------------------------------------
+
+// frrK8sReloader is frr-k8s's reloader script, shipped in its module; its
+// init container copies it into the pod for the FRR containers.
+func frrK8sReloader(ctx context.Context) (string, error) {
+	dir, err := ModuleDir(ctx, "github.com/metallb/frr-k8s@"+FRRK8sVersion)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "cmd", "reloader", "frr-reloader.sh"), nil
+}
+
+func (k *Kit) frrK8sHash(ctx context.Context) (string, error) {
+	g, err := k.goHash(frrK8sBuild())
+	if err != nil {
+		return "", err
+	}
+	m, err := k.goHash(metallbBuild())
+	if err != nil {
+		return "", err
+	}
+	script, err := frrK8sReloader(ctx)
+	if err != nil {
+		return "", err
+	}
+	h := newHasher()
+	if err := h.addFile("reloader", script); err != nil {
+		return "", err
+	}
+	return combine("frr-k8s", 1, g, m, h.hex()), nil
+}
+
+// buildFRRK8s makes a FROM-scratch image of frr-k8s's programs, where the
+// upstream image is Alpine: its init containers copy files with a shell's
+// cp, which the harness replaces by MetalLB's cp-tool, carried here.
+func (k *Kit) buildFRRK8s(ctx context.Context, hash string) (string, error) {
+	bin, err := k.buildGo(ctx, frrK8sBuild())
+	if err != nil {
+		return "", err
+	}
+	mlb, err := k.buildGo(ctx, metallbBuild())
+	if err != nil {
+		return "", err
+	}
+	script, err := frrK8sReloader(ctx)
+	if err != nil {
+		return "", err
+	}
+	files := map[string]fileEntry{
+		"/cp-tool":         {src: filepath.Join(mlb, "cp-tool"), mode: 0o755},
+		"/frr-reloader.sh": {src: script, mode: 0o755},
+	}
+	for _, b := range []string{"frr-k8s", "statuscleaner", "frr-metrics", "frr-status"} {
+		files["/"+b] = fileEntry{src: filepath.Join(bin, b), mode: 0o755}
+	}
+	return importLayer(ctx, scratchFiles(files), []string{pathEnv, `ENTRYPOINT ["/frr-k8s"]`, labelChange(hash)})
 }
 
 // scratchFiles adds what static programs in a FROM-scratch image still

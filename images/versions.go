@@ -19,7 +19,10 @@ const (
 	cniPluginsVersion = "v1.9.1"
 	localPathVersion  = "v0.0.30"
 	MetalLBVersion    = "v0.16.1"
-	KindVersion       = "v0.33.0"
+	// FRRK8sVersion is the frr-k8s MetalLB v0.16.1 requires and its
+	// frr-k8s manifest names.
+	FRRK8sVersion = "v0.0.25"
+	KindVersion   = "v0.33.0"
 )
 
 // kubeStaging lists the staging modules k8s.io/kubernetes replaces with its
@@ -151,6 +154,24 @@ func metallbBuild() goBuild {
 			"cp-tool":     "go.universe.tf/metallb/frr-tools/cp-tool",
 		},
 		LDFlags: "-s -w",
+	}
+}
+
+// frrK8sBuild is the frr-k8s daemon and its helpers. The module is not
+// installable with go install (the proxy refuses it), but builds as a
+// requirement of a build module.
+func frrK8sBuild() goBuild {
+	const mod = "github.com/metallb/frr-k8s"
+	return goBuild{
+		Name:    "frr-k8s",
+		Require: []string{mod + " " + FRRK8sVersion},
+		Mains: map[string]string{
+			"frr-k8s":       mod + "/cmd/frr-k8s-controller",
+			"statuscleaner": mod + "/cmd/statuscleaner",
+			"frr-metrics":   mod + "/cmd/metrics",
+			"frr-status":    mod + "/cmd/status",
+		},
+		LDFlags: "-s -w -X " + mod + "/internal/version.gitCommit=" + FRRK8sVersion + " -X " + mod + "/internal/version.gitBranch=" + FRRK8sVersion,
 	}
 }
 

@@ -96,6 +96,7 @@ func (t Topology) WithDefaults() Topology {
 	}
 
 	m := &t.MetalLB
+	m.Backend = m.Backend.Or()
 	for i := range m.Peers {
 		p := &m.Peers[i]
 		r, ok := t.Router(p.Router)
@@ -120,7 +121,8 @@ func (t Topology) WithDefaults() Topology {
 				p.IPv6 = a.IPv6
 			}
 		}
-		if p.ConnectTime == 0 {
+		// The native speaker refuses a connect time (it retries on its own).
+		if p.ConnectTime == 0 && m.Backend.ConnectTime() {
 			p.ConnectTime = Duration(DefaultConnectTime)
 		}
 	}

@@ -136,6 +136,10 @@ type Router struct {
 	ECMP     bool          `json:"ecmp,omitempty"`
 	MaxPaths int           `json:"maxPaths,omitzero"`
 	Routes   []StaticRoute `json:"routes,omitempty"`
+	// Originate are prefixes the router announces to all its BGP peers, the nodes included
+	// (FRR network statements; the router need not have a route for them). The nodes install
+	// only what their MetalLB peer's Receive lets in: by default nothing.
+	Originate []netip.Prefix `json:"originate,omitempty"`
 }
 
 // Interface returns the router's attachment to the named network.
@@ -221,8 +225,11 @@ type Client struct {
 	Via string `json:"via"`
 }
 
-// MetalLB is the MetalLB configuration (BGP mode, FRR backend) the harness applies.
+// MetalLB is the MetalLB configuration (BGP mode) the harness applies.
 type MetalLB struct {
+	// Backend is MetalLB's BGP implementation: frr (default), native or frr-k8s. Changing it
+	// needs a new lab.
+	Backend Backend `json:"backend,omitempty"`
 	// ASN of the speakers (MetalLB's myASN). Required.
 	ASN            uint32             `json:"asn"`
 	Pools          []Pool             `json:"pools"`
@@ -291,6 +298,27 @@ type MetalLBPeer struct {
 	// Nodes limits the sessions to these nodes (MetalLB nodeSelectors, by node name as
 	// Cluster.NodeNames gives them); empty means every node.
 	Nodes []string `json:"nodes,omitempty"`
+	// Receive lets the nodes install what the router announces within these prefixes (each
+	// exactly, or every prefix inside it up to LE bits long). Empty keeps MetalLB's default:
+	// the nodes accept nothing from their peers. FRR backend: the bgpextras ConfigMap; frr-k8s:
+	// an FRRConfiguration with toReceive; the native speaker cannot receive.
+	Receive []ReceivePrefix `json:"receive,omitempty"`
+}
+
+// ReceivePrefix is one entry of the prefixes a MetalLB peer's nodes accept.
+type ReceivePrefix struct {
+	Prefix netip.Prefix `json:"prefix"`
+	// LE, when set, also accepts every prefix inside Prefix at most LE bits long (FRR's
+	// prefix-list "le"); 0 accepts Prefix alone.
+	LE int `json:"le,omitzero"`
+}
+
+// Accepts reports whether a route for q passes this entry.
+func (r ReceivePrefix) Accepts(q netip.Prefix) bool {
+	if r.LE == 0 {
+		return q == r.Prefix
+	}
+	return q.Addr().Is4() == r.Prefix.Addr().Is4() && r.Prefix.Contains(q.Addr()) && q.Bits() >= r.Prefix.Bits() && q.Bits() <= r.LE
 }
 
 // BFDProfile is a MetalLB BFDProfile. Zero intervals and multiplier are filled by

@@ -37,6 +37,8 @@ func (t Topology) Validate() error {
 	v.routers()
 	v.clients()
 	v.metallb()
+	v.backend()
+	v.receive()
 	v.services()
 	v.overlaps()
 	// Checks run in dependency order; report in the order of the file's sections.

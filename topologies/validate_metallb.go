@@ -235,6 +235,7 @@ func (v *validator) metallbPeer(pp string, p MetalLBPeer) {
 
 	// Timers, in whole seconds as FRR takes them.
 	switch ct := p.ConnectTime.Std(); {
+	case ct == 0 && !t.MetalLB.Backend.ConnectTime():
 	case ct == 0:
 		v.add(join(pp, "connectTime"), "not set (WithDefaults sets %s)", DefaultConnectTime)
 	case !wholeSeconds(ct) || ct < time.Second || ct > 65535*time.Second:

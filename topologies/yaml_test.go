@@ -238,6 +238,12 @@ func fullTopology() Topology {
 	p.KeepaliveTime = Duration(3 * time.Second)
 	p.Password = "full-md5"
 	p.Nodes = []string{"worker", "worker2"}
+	p.Receive = []ReceivePrefix{{Prefix: netip.MustParsePrefix("10.90.0.0/16"), LE: 24}, {Prefix: netip.MustParsePrefix("fd00:90::/64")}}
+	for i := range t.Routers {
+		if t.Routers[i].Name == p.Router {
+			t.Routers[i].Originate = []netip.Prefix{netip.MustParsePrefix("10.90.1.0/24"), netip.MustParsePrefix("fd00:90::/64")}
+		}
+	}
 	m.BFDProfiles[0].MinimumTTL = 250
 	m.BFDProfiles = append(m.BFDProfiles, BFDProfile{Name: "echo", ReceiveInterval: 100, TransmitInterval: 100, DetectMultiplier: 5, EchoMode: true, EchoInterval: 20, PassiveMode: true})
 	a := &m.Advertisements[0]

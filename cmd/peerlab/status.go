@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -20,8 +22,13 @@ import (
 type labStatus struct {
 	Lab      string          `json:"lab"`
 	Topology string          `json:"topology"`
+	Backend  string          `json:"backend"`
 	Services []serviceStatus `json:"services"`
-	Routers  []routerStatus  `json:"routers"`
+	// BackendSessions are the sessions as the backend's status resources
+	// report them (frr-k8s's BGPSessionState); empty for other backends.
+	BackendSessions []harness.SessionState `json:"backendSessions,omitempty"`
+	BackendError    string                 `json:"backendError,omitempty"`
+	Routers         []routerStatus         `json:"routers"`
 	// EgressDrops counts what the guard dropped (non-zero: lab traffic
 	// tried to leave the lab).
 	EgressDrops map[string]uint64 `json:"egressDrops,omitempty"`
@@ -88,7 +95,16 @@ func runStatus(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	st := labStatus{Lab: lab.ID(), Topology: lab.Topology().Name}
+	st := labStatus{Lab: lab.ID(), Topology: lab.Topology().Name, Backend: string(lab.Backend())}
+	if states, ok, err := lab.SessionStates(ctx); ok {
+		st.BackendSessions = states
+		if err != nil {
+			st.BackendError = err.Error()
+		}
+		slices.SortFunc(st.BackendSessions, func(a, b harness.SessionState) int {
+			return cmp.Or(cmp.Compare(a.Node, b.Node), cmp.Compare(a.Peer, b.Peer))
+		})
+	}
 	for _, s := range lab.Topology().Services {
 		sips, err := lab.ServiceIPs(ctx, s.Name)
 		if err != nil {
@@ -159,13 +175,25 @@ func runStatus(ctx context.Context, args []string) error {
 }
 
 func printLabStatus(st labStatus) {
-	fmt.Printf("lab %s (%s)\n", st.Lab, st.Topology)
+	fmt.Printf("lab %s (%s, MetalLB backend %s)\n", st.Lab, st.Topology, st.Backend)
 	for _, s := range st.Services {
 		state := fmt.Sprint(s.IPs)
 		if s.Pending != "" {
 			state = s.Pending
 		}
 		fmt.Printf("  service %s:%d  %s\n", s.Name, s.Port, state)
+	}
+	if len(st.BackendSessions) > 0 || st.BackendError != "" {
+		fmt.Printf("\n%s sessions (BGPSessionState)\n", st.Backend)
+		if st.BackendError != "" {
+			fmt.Printf("  %s\n", st.BackendError)
+		}
+		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "  NODE\tPEER\tBGP\tBFD")
+		for _, s := range st.BackendSessions {
+			fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", s.Node, s.Peer, s.BGP, s.BFD)
+		}
+		w.Flush()
 	}
 	for _, r := range st.Routers {
 		fmt.Printf("\nrouter %s (AS %d)\n", r.Name, r.ASN)

@@ -28,7 +28,7 @@ func runUp(ctx context.Context, args []string) error {
 	bundleFile := fs.String("bundle", "", "bring up the lab of a repro bundle (peerlab bundle) and run its checks")
 	subnets := fs.String("subnets", "", "auto: move the lab's networks to free subnets when another lab holds them; fixed: the topology's own or an error (default: auto for builtins, fixed for -f files)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: peerlab up [--topology NAME | -f FILE | --bundle FILE] [--family ipv4|ipv6|dual] [flags]\n\nBrings up a lab and leaves it running.\n\nflags:\n")
+		fmt.Fprintf(fs.Output(), "usage: peerlab up [--topology NAME | -f FILE | --bundle FILE] [--family ipv4|ipv6|dual] [--backend frr|native|frr-k8s] [flags]\n\nBrings up a lab and leaves it running.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -45,7 +45,7 @@ func runUp(ctx context.Context, args []string) error {
 	if *bundleFile != "" {
 		var clash []string
 		fs.Visit(func(f *flag.Flag) {
-			if f.Name == "topology" || f.Name == "f" || f.Name == "family" {
+			if f.Name == "topology" || f.Name == "f" || f.Name == "family" || f.Name == "backend" {
 				clash = append(clash, "--"+f.Name)
 			}
 		})
@@ -176,15 +176,22 @@ func runUp(ctx context.Context, args []string) error {
 	return nil
 }
 
-// familyFlag adds --family to a verb that loads a topology (loadTopology reads it).
+// familyFlag adds --family and --backend to a verb that loads a topology
+// (loadTopology reads them).
 func familyFlag(fs *flag.FlagSet) {
 	fs.String("family", "", "run the topology in this IP family: ipv4, ipv6 or dual (default: the topology's own; IPv4 pools get IPv6 twins in "+topologies.MappedIPv6Prefix.String()+")")
+	fs.String("backend", "", "run the topology with this MetalLB backend: frr, native or frr-k8s (default: the topology's own, frr unless it says; native drops the BFD it cannot run)")
 }
 
 func loadTopology(name, file string, fs *flag.FlagSet) (topologies.Topology, error) {
 	t, err := loadTopologyFile(name, file, fs)
 	if err != nil {
 		return t, err
+	}
+	if f := fs.Lookup("backend"); f != nil && f.Value.String() != "" {
+		if t, err = t.ForBackend(topologies.Backend(f.Value.String())); err != nil {
+			return t, fmt.Errorf("--backend: %w", err)
+		}
 	}
 	if f := fs.Lookup("family"); f != nil && f.Value.String() != "" {
 		return t.ForFamily(topologies.IPFamily(f.Value.String()))

@@ -31,7 +31,7 @@ type Lane struct {
 	// Covers says, for people, what a green lane proves.
 	Covers string `json:"covers"`
 	// Env is set for the lane's go test (PEERLAB_FAMILY picks the family
-	// of the e2e labs).
+	// of the e2e labs, PEERLAB_BACKEND their MetalLB backend).
 	Env map[string]string `json:"env,omitempty"`
 	// Default lanes form the default set (`peerlab matrix` with no lanes,
 	// and so .ci/run): each capability once, within the CI budget. The
@@ -122,18 +122,50 @@ func Lanes() []Lane {
 			Covers: "two single-hop labs brought up at once on one host, the second moved to free subnets; both pass the core checks with nothing leaving either; the memory each takes",
 		},
 		{
-			Name: "ipv4-frr-k8s-single-hop", Family: "ipv4", Backend: "frr-k8s", Topology: "single-hop", Kubernetes: KubernetesVersion,
-			Pending: "the frr-k8s backend (issue 11)",
+			Name: "ipv4-native-multi-hop", Family: "ipv4", Backend: "native", Topology: "multi-hop", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestMultiHop$", Timeout: 30 * time.Minute, Env: backend("ipv4", "native"), Default: true,
+			Covers: "MetalLB's native Go speaker (no FRR on the nodes, no BFD) peering multi-hop behind a transit router: sessions and ECMP seen from the routers, curl through two routers",
 		},
 		{
 			Name: "ipv4-native-single-hop", Family: "ipv4", Backend: "native", Topology: "single-hop", Kubernetes: KubernetesVersion,
-			Pending: "the native backend (issue 11)",
+			Packages: []string{"./e2e"}, Run: "^TestSingleHop$", Timeout: 30 * time.Minute, Env: backend("ipv4", "native"),
+			Covers: "the native speaker single-hop: sessions and ECMP from the router, curl, the pod network, a node restart (the communities example is skipped: it sends a large community)",
+		},
+		{
+			Name: "ipv4-frr-k8s-single-hop", Family: "ipv4", Backend: "frr-k8s", Topology: "single-hop", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestSingleHop$", Timeout: 30 * time.Minute, Env: backend("ipv4", "frr-k8s"), Default: true,
+			Covers: "the frr-k8s backend (FRR in its own DaemonSet, configured by FRRConfiguration): sessions and BFD on both ends, ECMP, curl, BGPSessionState agreeing with FRR, a live apply, a node restart",
+		},
+		{
+			Name: "ipv4-frr-k8s-multi-hop", Family: "ipv4", Backend: "frr-k8s", Topology: "multi-hop", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestMultiHop$", Timeout: 30 * time.Minute, Env: backend("ipv4", "frr-k8s"),
+			Covers: "frr-k8s peering multi-hop with multi-hop BFD behind a transit router",
+		},
+		{
+			Name: "dual-frr-k8s-multi-hop", Family: "dual", Backend: "frr-k8s", Topology: "multi-hop", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestMultiHop$", Timeout: 30 * time.Minute, Env: backend("dual", "frr-k8s"),
+			Covers: "frr-k8s in dual stack, multi-hop: both families' sessions, BFD and ECMP, curl over both",
+		},
+		{
+			Name: "ipv4-frr-k8s-catalog", Family: "ipv4", Backend: "frr-k8s", Topology: "reference", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestCatalog$", Timeout: 40 * time.Minute, Env: backend("ipv4", "frr-k8s"),
+			Covers: "the scenario catalog on a reference lab with the frr-k8s backend",
+		},
+		{
+			Name: "ipv4-frr-l2", Family: "ipv4", Backend: "frr", Topology: "l2", Kubernetes: KubernetesVersion,
+			Pending: "L2 mode (issue 11)",
 		},
 	}
 }
 
 // family is the Env of a lane whose labs run in family f.
 func family(f string) map[string]string { return map[string]string{"PEERLAB_FAMILY": f} }
+
+// backend is the Env of a lane whose labs run in family f with MetalLB
+// backend b.
+func backend(f, b string) map[string]string {
+	return map[string]string{"PEERLAB_FAMILY": f, "PEERLAB_BACKEND": b}
+}
 
 // Runnable returns every lane that can run (the full matrix).
 func Runnable() []Lane {

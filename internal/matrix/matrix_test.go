@@ -53,7 +53,11 @@ func TestSelect(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"PEERLAB_FAMILY": "ipv6"}, got[0].Env)
 
-	_, err = Select([]string{"ipv4-native-single-hop"})
+	got, err = Select([]string{"ipv4-native-multi-hop"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"PEERLAB_FAMILY": "ipv4", "PEERLAB_BACKEND": "native"}, got[0].Env)
+
+	_, err = Select([]string{"ipv4-frr-l2"})
 	assert.ErrorContains(t, err, "cannot run yet")
 }
 
