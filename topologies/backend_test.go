@@ -2,6 +2,7 @@ package topologies
 
 import (
 	"errors"
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -85,5 +86,41 @@ func TestValidateNativeRefusals(t *testing.T) {
 	}
 	if _, ok := got["metallb.advertisements[advertisement-0].communities[1]"]; ok {
 		t.Errorf("a standard community was refused: %v", err)
+	}
+}
+
+// Bad receive input is refused before anything starts, naming the field.
+func TestValidateReceive(t *testing.T) {
+	topo, err := Load("examples/receive-routes.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo = topo.WithDefaults()
+	if err := topo.Validate(); err != nil {
+		t.Fatalf("the example: %v", err)
+	}
+	bad := topo.Clone()
+	bad.Routers[0].Originate = append(bad.Routers[0].Originate,
+		netip.MustParsePrefix("10.250.0.0/24"), // a pool's space
+		netip.MustParsePrefix("172.30.0.0/16"), // covers the nodes' network
+		netip.MustParsePrefix("10.98.0.1/24"))  // host bits
+	bad.MetalLB.Peers[0].Receive = append(bad.MetalLB.Peers[0].Receive, ReceivePrefix{Prefix: netip.MustParsePrefix("10.99.0.0/16"), LE: 40})
+	err = bad.Validate()
+	for _, want := range []string{
+		"routers[edge].originate[4]: 10.250.0.0/24 overlaps metallb.pools[default]",
+		"routers[edge].originate[5]: 172.30.0.0/16 overlaps cluster.network (nodes)",
+		"routers[edge].originate[6]: 10.98.0.1/24 has host bits set (did you mean 10.98.0.0/24?)",
+		"metallb.peers[0].receive[2].le: 40: must be 16..32",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate() = %v, want it to say %q", err, want)
+		}
+	}
+	native, err := topo.ForBackend(BackendNative)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := native.Validate(); err == nil || !strings.Contains(err.Error(), "metallb.peers[0].receive: the native backend cannot install routes on the nodes") {
+		t.Errorf("native with receive: Validate() = %v", err)
 	}
 }

@@ -63,7 +63,9 @@ func (v *validator) receive() {
 	}
 }
 
-// prefixOK checks a prefix is set, in a family the cluster uses, and written masked.
+// prefixOK checks a prefix is set and written masked. Entries of a family the cluster does
+// not use are allowed and left unused, as for networks and static routes, so one file serves
+// every family.
 func (v *validator) prefixOK(path string, p netip.Prefix) bool {
 	switch {
 	case !p.IsValid():
@@ -71,14 +73,6 @@ func (v *validator) prefixOK(path string, p netip.Prefix) bool {
 		return false
 	case p != p.Masked():
 		v.add(path, "%s has host bits set (did you mean %s?)", p, p.Masked())
-		return false
-	}
-	f := IPv4
-	if p.Addr().Is6() {
-		f = IPv6
-	}
-	if v.fam != "" && !v.fam.HasIPv4() && f == IPv4 || v.fam != "" && !v.fam.HasIPv6() && f == IPv6 {
-		v.add(path, "%s is %s, but %s", p, f, v.familyReason())
 		return false
 	}
 	return true

@@ -152,6 +152,21 @@ func Lanes() []Lane {
 			Covers: "the scenario catalog on a reference lab with the frr-k8s backend",
 		},
 		{
+			Name: "ipv4-frr-receive-routes", Family: "ipv4", Backend: "frr", Topology: "receive-routes", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestReceiveRoutes$", Timeout: 30 * time.Minute, Default: true,
+			Covers: "nodes that learn routes (FRR mode, the bgpextras ConfigMap): the client network installed on every node via its router, a prefix no receive entry lets in absent (MetalLB's default deny), curl answered over the learned return path with no static node route",
+		},
+		{
+			Name: "ipv4-frr-k8s-receive-routes", Family: "ipv4", Backend: "frr-k8s", Topology: "receive-routes", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestReceiveRoutes$", Timeout: 30 * time.Minute, Env: backend("ipv4", "frr-k8s"),
+			Covers: "the same with frr-k8s: an FRRConfiguration's toReceive merged with the speaker's own",
+		},
+		{
+			Name: "dual-frr-receive-routes", Family: "dual", Backend: "frr", Topology: "receive-routes", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestReceiveRoutes$", Timeout: 30 * time.Minute, Env: family("dual"),
+			Covers: "received routes in both families (IPv6 sessions carry the IPv6 client network)",
+		},
+		{
 			Name: "ipv4-frr-l2", Family: "ipv4", Backend: "frr", Topology: "l2", Kubernetes: KubernetesVersion,
 			Pending: "L2 mode (issue 11)",
 		},
