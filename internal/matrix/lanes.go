@@ -88,7 +88,7 @@ func Lanes() []Lane {
 		},
 		{
 			Name: "dual-frr-multi-hop", Family: "dual", Backend: "frr", Topology: "multi-hop", Kubernetes: KubernetesVersion,
-			Packages: []string{"./e2e"}, Run: "^TestMultiHop$", Timeout: 30 * time.Minute, Env: family("dual"), Default: true,
+			Packages: []string{"./e2e"}, Run: "^TestMultiHop$", Timeout: 30 * time.Minute, Env: family("dual"),
 			Covers: "dual-stack multi-hop: IPv4 and IPv6 sessions, BFD and ECMP through a transit router, a RequireDualStack service with one address per family, curl over both",
 		},
 		{
@@ -133,7 +133,7 @@ func Lanes() []Lane {
 		},
 		{
 			Name: "ipv4-frr-k8s-single-hop", Family: "ipv4", Backend: "frr-k8s", Topology: "single-hop", Kubernetes: KubernetesVersion,
-			Packages: []string{"./e2e"}, Run: "^TestSingleHop$", Timeout: 30 * time.Minute, Env: backend("ipv4", "frr-k8s"), Default: true,
+			Packages: []string{"./e2e"}, Run: "^TestSingleHop$", Timeout: 30 * time.Minute, Env: backend("ipv4", "frr-k8s"),
 			Covers: "the frr-k8s backend (FRR in its own DaemonSet, configured by FRRConfiguration): sessions and BFD on both ends, ECMP, curl, BGPSessionState agreeing with FRR, a live apply, a node restart",
 		},
 		{
@@ -153,18 +153,18 @@ func Lanes() []Lane {
 		},
 		{
 			Name: "ipv4-frr-receive-routes", Family: "ipv4", Backend: "frr", Topology: "receive-routes", Kubernetes: KubernetesVersion,
-			Packages: []string{"./e2e"}, Run: "^TestReceiveRoutes$", Timeout: 30 * time.Minute, Default: true,
+			Packages: []string{"./e2e"}, Run: "^TestReceiveRoutes$", Timeout: 30 * time.Minute,
 			Covers: "nodes that learn routes (FRR mode, the bgpextras ConfigMap): the client network installed on every node via its router, a prefix no receive entry lets in absent (MetalLB's default deny), curl answered over the learned return path with no static node route",
 		},
 		{
 			Name: "ipv4-frr-k8s-receive-routes", Family: "ipv4", Backend: "frr-k8s", Topology: "receive-routes", Kubernetes: KubernetesVersion,
-			Packages: []string{"./e2e"}, Run: "^TestReceiveRoutes$", Timeout: 30 * time.Minute, Env: backend("ipv4", "frr-k8s"),
-			Covers: "the same with frr-k8s: an FRRConfiguration's toReceive merged with the speaker's own",
+			Packages: []string{"./e2e"}, Run: "^TestReceiveRoutes$", Timeout: 30 * time.Minute, Env: backend("ipv4", "frr-k8s"), Default: true,
+			Covers: "the frr-k8s backend (FRR in its own DaemonSet): sessions and BFD on both ends, ECMP, curl, BGPSessionState agreeing with FRR, and received routes through an FRRConfiguration's toReceive merged with the speaker's own",
 		},
 		{
 			Name: "dual-frr-receive-routes", Family: "dual", Backend: "frr", Topology: "receive-routes", Kubernetes: KubernetesVersion,
-			Packages: []string{"./e2e"}, Run: "^TestReceiveRoutes$", Timeout: 30 * time.Minute, Env: family("dual"),
-			Covers: "received routes in both families (IPv6 sessions carry the IPv6 client network)",
+			Packages: []string{"./e2e"}, Run: "^TestReceiveRoutes$", Timeout: 30 * time.Minute, Env: family("dual"), Default: true,
+			Covers: "dual stack with nodes that learn routes (FRR mode): both families' sessions, BFD, ECMP, a RequireDualStack service, and each family's client network received over its own sessions as the only return path",
 		},
 		{
 			Name: "ipv4-frr-l2", Family: "ipv4", Backend: "frr", Topology: "l2", Kubernetes: KubernetesVersion,
