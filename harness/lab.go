@@ -54,8 +54,9 @@ type Lab struct {
 	timings  []PhaseTiming
 	upStart  time.Time
 
-	freeSubnets bool     // WithFreeSubnets
-	placeLock   *os.File // held from choosing subnets until the networks exist
+	overrides   images.Refs // WithImageRefs
+	freeSubnets bool        // WithFreeSubnets
+	placeLock   *os.File    // held from choosing subnets until the networks exist
 }
 
 // PhaseTiming is how long one phase of Up took. Phases after the cluster
@@ -87,6 +88,23 @@ func WithOutput(w io.Writer) Option { return func(l *Lab) error { l.out = w; ret
 
 // WithImages sets the image kit (default: images.New() in auto mode).
 func WithImages(k *images.Kit) Option { return func(l *Lab) error { l.kit = k; return nil } }
+
+// WithImageRefs runs the given references instead of the kit's for those
+// images: MetalLB under development (images.Kit.MetalLBSource) or images
+// given by reference. Each must be present in the local Docker (the lab
+// loads it into its nodes); Up refuses one that is not before creating
+// anything.
+func WithImageRefs(refs images.Refs) Option {
+	return func(l *Lab) error {
+		for n, r := range refs {
+			if r == "" {
+				return fmt.Errorf("image %s: empty reference", n)
+			}
+		}
+		l.overrides = refs
+		return nil
+	}
+}
 
 // WithStateDir sets where the lab keeps its kubeconfig and topology
 // (default: $XDG_STATE_HOME/peerlab/labs/<id>, else ~/.local/state/...).
@@ -294,6 +312,11 @@ func (l *Lab) preflight(ctx context.Context) error {
 		return fmt.Errorf("no Docker daemon answers (%v): run scripts/host-setup.sh as root", err)
 	}
 	l.docker = dc
+	for n, r := range l.overrides {
+		if _, err := dc.ImageInspect(ctx, r); err != nil {
+			return fmt.Errorf("image %s: %s is not in the local Docker (%v): docker pull or build it first (a MetalLB tree: peerlab up --metallb-src DIR)", n, r, err)
+		}
+	}
 	if err := l.place(ctx); err != nil {
 		return err
 	}
@@ -319,7 +342,11 @@ func (l *Lab) upImages(ctx context.Context) error {
 	if img := l.topo.Cluster.NodeImage; img != "" {
 		refs[images.Node] = img
 	}
+	for n, r := range l.overrides {
+		refs[n] = r
+	}
 	l.refs = refs
+	l.logf("MetalLB: controller %s, speaker %s, manifests %s", refs[images.MetalLBController], refs[images.MetalLBSpeaker], refs[images.Manifests])
 	return nil
 }
 

@@ -35,10 +35,12 @@ import (
 // MetalLBNamespace is where MetalLB's manifest installs it.
 const MetalLBNamespace = "metallb-system"
 
-// The image references metallb-frr.yaml names; the lab swaps in its own.
+// The image repositories MetalLB's manifests name; the lab swaps in its
+// own images whatever the tag (a MetalLB source tree's manifests may name
+// another release).
 const (
-	manifestController = "quay.io/metallb/controller:" + images.MetalLBVersion
-	manifestSpeaker    = "quay.io/metallb/speaker:" + images.MetalLBVersion
+	manifestController = "quay.io/metallb/controller:"
+	manifestSpeaker    = "quay.io/metallb/speaker:"
 	manifestFRRPrefix  = "quay.io/frrouting/frr:"
 )
 
@@ -159,9 +161,9 @@ func earlySpeakers(objs []*unstructured.Unstructured, api netip.AddrPort) error 
 func patchMetalLB(objs []*unstructured.Unstructured, refs images.Refs, b backend) error {
 	swap := func(img string) string {
 		switch {
-		case img == manifestController:
+		case strings.HasPrefix(img, manifestController):
 			return refs[images.MetalLBController]
-		case img == manifestSpeaker:
+		case strings.HasPrefix(img, manifestSpeaker):
 			return refs[images.MetalLBSpeaker]
 		case strings.HasPrefix(img, manifestFRRPrefix):
 			return refs[images.FRR]

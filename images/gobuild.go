@@ -24,6 +24,9 @@ type goBuild struct {
 	LDFlags string
 	// own builds packages of this checkout instead of published modules.
 	own bool
+	// src builds in a local module tree (a MetalLB checkout under
+	// development) with its own go.mod; every Go file of it is hashed.
+	src string
 }
 
 // hash covers everything that changes the binaries, including the Go
@@ -32,6 +35,15 @@ func (k *Kit) goBuildHash(b goBuild) (string, error) {
 	h := newHasher()
 	h.add("gobuild", b)
 	h.add("go", runtime.Version())
+	if b.src != "" {
+		err := h.addTree("src", b.src, func(p string) bool {
+			base := filepath.Base(p)
+			return strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") || base == "go.mod" || base == "go.sum"
+		})
+		if err != nil {
+			return "", err
+		}
+	}
 	if b.own {
 		for _, f := range []string{"go.mod", "go.sum"} {
 			if err := h.addFile(f, filepath.Join(k.srcDir, f)); err != nil {
@@ -70,7 +82,9 @@ func (k *Kit) buildGo(ctx context.Context, b goBuild) (string, error) {
 		}
 		defer os.RemoveAll(tmp)
 		dir := k.srcDir
-		if !b.own {
+		if b.src != "" {
+			dir = b.src
+		} else if !b.own {
 			// The build module lives in a stable place so its go.sum
 			// survives between builds and needs no re-verification.
 			dir = filepath.Join(k.cacheDir, "gomod", b.Name)
@@ -87,6 +101,12 @@ func (k *Kit) buildGo(ctx context.Context, b goBuild) (string, error) {
 		}
 		if b.own {
 			env[1] = "GOFLAGS=-mod=readonly -buildvcs=false"
+		}
+		if b.src != "" {
+			// The tree's own module settings (a vendor directory, its
+			// go.sum) decide; only VCS stamping is off (a copy of a tree
+			// need not be a checkout).
+			env[1] = "GOFLAGS=-buildvcs=false"
 		}
 		// One go build for all mains lets the linker steps run in parallel.
 		args := []string{"build", "-trimpath", "-o", tmp + "/"}

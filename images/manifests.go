@@ -79,6 +79,12 @@ func (k *Kit) buildManifests(ctx context.Context, hash string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return manifestsImage(ctx, dir, hash)
+}
+
+// manifestsImage makes the manifests image from a directory holding
+// ManifestFiles (the pinned module's config/manifests or a source tree's).
+func manifestsImage(ctx context.Context, dir, hash string) (string, error) {
 	files := map[string]fileEntry{}
 	for _, f := range ManifestFiles {
 		files[path.Join(ManifestDir, f)] = fileEntry{src: filepath.Join(dir, f), mode: 0o644}

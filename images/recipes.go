@@ -180,6 +180,12 @@ func (k *Kit) buildController(ctx context.Context, hash string) (string, error) 
 	if err != nil {
 		return "", err
 	}
+	return controllerImage(ctx, bin, hash)
+}
+
+// controllerImage makes the controller's image from a directory of MetalLB
+// binaries (the pinned module's or a source tree's).
+func controllerImage(ctx context.Context, bin, hash string) (string, error) {
 	return importLayer(ctx, scratchFiles(map[string]fileEntry{"/controller": {src: filepath.Join(bin, "controller"), mode: 0o755}}),
 		[]string{pathEnv, `ENTRYPOINT ["/controller"]`, labelChange(hash)})
 }
@@ -219,6 +225,12 @@ func (k *Kit) buildSpeaker(ctx context.Context, hash string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return speakerImage(ctx, bin, script, hash)
+}
+
+// speakerImage makes the speaker's image from a directory of MetalLB
+// binaries and the FRR reloader script that goes with them.
+func speakerImage(ctx context.Context, bin, script, hash string) (string, error) {
 	return importLayer(ctx, scratchFiles(map[string]fileEntry{
 		"/speaker":         {src: filepath.Join(bin, "speaker"), mode: 0o755},
 		"/cp-tool":         {src: filepath.Join(bin, "cp-tool"), mode: 0o755},

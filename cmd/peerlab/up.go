@@ -26,6 +26,9 @@ func runUp(ctx context.Context, args []string) error {
 	keep := fs.Bool("keep-on-failure", false, "leave a lab that failed to come up in place for inspection")
 	familyFlag(fs)
 	bundleFile := fs.String("bundle", "", "bring up the lab of a repro bundle (peerlab bundle) and run its checks")
+	metallbSrc := fs.String("metallb-src", "", "run MetalLB built from this source tree (a MetalLB checkout) instead of "+images.MetalLBVersion+": controller, speaker and manifests, cached by the tree's content")
+	var imageRefs imageRefFlag
+	fs.Var(&imageRefs, "metallb-image", "NAME=REF: run this local image for "+string(images.MetalLBController)+", "+string(images.MetalLBSpeaker)+", "+string(images.Manifests)+" or "+string(images.FRRK8s)+" (repeatable)")
 	subnets := fs.String("subnets", "", "auto: move the lab's networks to free subnets when another lab holds them; fixed: the topology's own or an error (default: auto for builtins, fixed for -f files)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: peerlab up [--topology NAME | -f FILE | --bundle FILE] [--family ipv4|ipv6|dual] [--backend frr|native|frr-k8s] [flags]\n\nBrings up a lab and leaves it running.\n\nflags:\n")
@@ -45,7 +48,8 @@ func runUp(ctx context.Context, args []string) error {
 	if *bundleFile != "" {
 		var clash []string
 		fs.Visit(func(f *flag.Flag) {
-			if f.Name == "topology" || f.Name == "f" || f.Name == "family" || f.Name == "backend" {
+			switch f.Name {
+			case "topology", "f", "family", "backend", "metallb-src", "metallb-image":
 				clash = append(clash, "--"+f.Name)
 			}
 		})
@@ -86,6 +90,18 @@ func runUp(ctx context.Context, args []string) error {
 		fmt.Printf("bundle: lab %s (%s) of %s, peerlab %s; images match\n", manifest.Lab, manifest.Topology, manifest.Created.Format(time.RFC3339), manifest.Versions.Peerlab)
 	}
 	opts := []harness.Option{harness.WithImages(kit)}
+	refs := images.Refs{}
+	if *metallbSrc != "" {
+		if refs, err = kit.MetalLBSource(ctx, *metallbSrc); err != nil {
+			return err
+		}
+	}
+	for n, r := range imageRefs {
+		refs[n] = r
+	}
+	if len(refs) > 0 {
+		opts = append(opts, harness.WithImageRefs(refs))
+	}
 	switch *subnets {
 	case "auto":
 		opts = append(opts, harness.WithFreeSubnets())
@@ -220,4 +236,25 @@ func hostPort(ip string, port int) string {
 		return fmt.Sprintf("[%s]:%d", ip, port)
 	}
 	return fmt.Sprintf("%s:%d", ip, port)
+}
+
+// imageRefFlag collects --metallb-image NAME=REF.
+type imageRefFlag images.Refs
+
+func (f *imageRefFlag) String() string { return fmt.Sprint(map[images.Name]string(*f)) }
+
+func (f *imageRefFlag) Set(v string) error {
+	name, ref, ok := strings.Cut(v, "=")
+	n := images.Name(name)
+	switch {
+	case !ok || ref == "":
+		return fmt.Errorf("%q: want NAME=REF", v)
+	case n != images.MetalLBController && n != images.MetalLBSpeaker && n != images.Manifests && n != images.FRRK8s:
+		return fmt.Errorf("%q: NAME is one of %s, %s, %s, %s", v, images.MetalLBController, images.MetalLBSpeaker, images.Manifests, images.FRRK8s)
+	}
+	if *f == nil {
+		*f = imageRefFlag{}
+	}
+	(*f)[n] = ref
+	return nil
 }
