@@ -15,11 +15,12 @@ import (
 // upLab brings up a lab for the test and registers its teardown. On test
 // failure the lab is dumped under the artifacts directory before it goes.
 // After a passing test, the egress guard must have dropped nothing.
-func upLab(t *testing.T, ctx context.Context, topo topologies.Topology) *harness.Lab {
+func upLab(t *testing.T, ctx context.Context, topo topologies.Topology, opts ...harness.Option) *harness.Lab {
 	t.Helper()
 	kit, err := newKit()
 	require.NoError(t, err)
-	lab, err := harness.New(topo, harness.WithImages(kit), harness.WithOutput(testWriter{t}), harness.WithFreeSubnets())
+	opts = append([]harness.Option{harness.WithImages(kit), harness.WithOutput(testWriter{t}), harness.WithFreeSubnets()}, opts...)
+	lab, err := harness.New(topo, opts...)
 	require.NoError(t, err, "topology %s", topo.Name)
 	t.Cleanup(func() {
 		// Cleanup runs after the test body: ctx may be done, use a fresh one.

@@ -167,6 +167,11 @@ func Lanes() []Lane {
 			Covers: "dual stack with nodes that learn routes (FRR mode): both families' sessions, BFD, ECMP, a RequireDualStack service, and each family's client network received over its own sessions as the only return path",
 		},
 		{
+			Name: "ipv4-frr-metallb-src", Family: "ipv4", Backend: "frr", Topology: "single-hop", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestMetalLBSource$", Timeout: 30 * time.Minute,
+			Covers: "MetalLB built from a source tree (a copy of the pinned release standing in for a developer's checkout): controller, speaker and manifests images from the tree, run by a single-hop lab that passes the core checks; a non-MetalLB directory refused",
+		},
+		{
 			Name: "ipv4-frr-l2", Family: "ipv4", Backend: "frr", Topology: "l2", Kubernetes: KubernetesVersion,
 			Pending: "L2 mode (issue 11)",
 		},
