@@ -291,20 +291,24 @@ func testPatchMetalLB(t *testing.T, b backend, wantImages []string) {
 	// Early speakers tolerate NotReady nodes and reach the API server on
 	// the nodes' network, not through the service address.
 	require.NoError(t, earlySpeakers(objs, netip.MustParseAddrPort("172.30.0.130:6443")))
+	early := 0
 	for _, o := range objs {
-		if o.GetKind() != "DaemonSet" || o.GetName() != "speaker" {
+		// Every host-network DaemonSet: the speakers, and frr-k8s's daemon.
+		if host, _, _ := unstructured.NestedBool(o.Object, "spec", "template", "spec", "hostNetwork"); o.GetKind() != "DaemonSet" || !host {
 			continue
 		}
+		early++
 		tols, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "tolerations")
-		assert.Contains(t, tols, map[string]any{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoSchedule"})
+		assert.Contains(t, tols, map[string]any{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoSchedule"}, o.GetName())
 		cs, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
 		for _, c := range cs {
 			m := c.(map[string]any)
-			if m["name"] == "speaker" {
+			if m["name"] == "speaker" || m["name"] == "controller" {
 				assert.Contains(t, m["env"], map[string]any{"name": "KUBERNETES_SERVICE_HOST", "value": "172.30.0.130"})
 				assert.Contains(t, m["env"], map[string]any{"name": "KUBERNETES_SERVICE_PORT", "value": "6443"})
 			}
 		}
 	}
+	assert.Equal(t, map[bool]int{true: 2, false: 1}[b.manifest() == images.ManifestFRRK8s], early, "host-network DaemonSets started early")
 	assert.GreaterOrEqual(t, probes, len(wantImages), "a probe per image's container")
 }
