@@ -128,6 +128,10 @@ func PeerlabVersion() string {
 func Write(ctx context.Context, lab *harness.Lab, kit *images.Kit, path string) (Manifest, error) {
 	m := Manifest{Format: Format, Created: time.Now().UTC(), Lab: lab.ID(), Topology: lab.Topology().Name}
 	m.Versions = Versions{Peerlab: PeerlabVersion(), Kubernetes: lab.Topology().Cluster.KubernetesVersion, MetalLB: images.MetalLBVersion, Kind: images.KindVersion}
+	if ref := lab.ImageRef(images.MetalLBSpeaker); ref != "" && !strings.HasSuffix(ref, ":"+images.MetalLBVersion) {
+		// Not the pinned release: a source tree's build or a given image.
+		m.Versions.MetalLB = ref
+	}
 	if len(lab.Topology().Routers) > 0 {
 		if e, err := lab.Exec(lab.Topology().Routers[0].Name); err == nil {
 			if out, _, err := e.Exec(ctx, []string{"vtysh", "-c", "show version"}); err == nil {
