@@ -415,6 +415,7 @@ func (l *Lab) upRouters(ctx context.Context) error {
 			routers.WithImage(l.refs[images.FRR]),
 			routers.WithLab(l.id),
 			routers.WithNamePrefix("peerlab-" + l.id + "-"),
+			routers.WithoutDockerDefaultRoute(),
 		}
 		for _, a := range r.Interfaces {
 			opts = append(opts, routers.WithNetwork(l.NetworkName(a.Network), a.IPv4, a.IPv6))
@@ -436,7 +437,7 @@ func (l *Lab) upRouters(ctx context.Context) error {
 		att, _ := via.Interface(c.Network)
 		var opts []routers.Option
 		opts = append(opts, routers.WithImage(l.refs[images.FRR]), routers.WithLab(l.id),
-			routers.WithNamePrefix("peerlab-"+l.id+"-"),
+			routers.WithNamePrefix("peerlab-"+l.id+"-"), routers.WithoutDockerDefaultRoute(),
 			routers.WithNetwork(l.NetworkName(c.Network), c.IPv4, c.IPv6))
 		h, err := routers.StartHost(ctx, c.Name, []netip.Addr{att.IPv4, att.IPv6}, opts...)
 		if err != nil {

@@ -64,7 +64,22 @@ type startOptions struct {
 	logger      tclog.Logger
 	stopTimeout time.Duration
 	pollEvery   time.Duration
+	noDefault   bool
 }
+
+// WithoutDockerDefaultRoute removes the default routes Docker gives the
+// container (towards the host, through the network's gateway) before FRR
+// starts. Removed afterwards, they were there while FRR already answered:
+// a router answering a node's early BGP connection (a native speaker dials
+// as soon as it has its peers) sent its reply through the host, out of the
+// lab's networks. Static routes in the spec come in when staticd starts.
+func WithoutDockerDefaultRoute() Option { return func(o *startOptions) { o.noDefault = true } }
+
+// noDefaultEntrypoint runs the image's own start (tini, then FRR's
+// docker-start, which the upstream FRR image and peerlab's both have)
+// after dropping the default routes.
+var noDefaultEntrypoint = []string{"/sbin/tini", "--", "/bin/sh", "-c",
+	"ip -4 route flush default 2>/dev/null; ip -6 route flush default 2>/dev/null; exec /usr/lib/frr/docker-start"}
 
 // WithImage starts the router from image (which must exist locally: nothing
 // is pulled) instead of DefaultImage.
@@ -185,6 +200,9 @@ func Start(ctx context.Context, spec Spec, opts ...Option) (_ *FRR, err error) {
 			},
 			ConfigModifier: func(c *container.Config) {
 				c.Hostname = spec.Hostname
+				if o.noDefault {
+					c.Entrypoint = noDefaultEntrypoint
+				}
 			},
 			HostConfigModifier: func(hc *container.HostConfig) {
 				// Docker's embedded DNS forwards names it does not know to
