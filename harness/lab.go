@@ -475,6 +475,9 @@ func (l *Lab) upMetalLB(ctx context.Context) error {
 	if objs, err = withMemberlistSecret(objs); err != nil {
 		return err
 	}
+	if err := withWebhookCerts(objs); err != nil {
+		return err
+	}
 	if api, ok, err := l.apiServerAddr(ctx); err != nil {
 		return err
 	} else if ok {
