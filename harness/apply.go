@@ -2,6 +2,8 @@ package harness
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"reflect"
@@ -13,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/peerlab/peerlab/images"
 	"github.com/peerlab/peerlab/internal/wait"
@@ -50,6 +53,14 @@ type ApplyReport struct {
 func (l *Lab) Apply(ctx context.Context, t topologies.Topology) (ApplyReport, error) {
 	start := time.Now()
 	var rep ApplyReport
+	if t.MetalLB.Backend == "" {
+		// A file that names no backend runs with the lab's (native drops
+		// the BFD it cannot run, as at up).
+		var err error
+		if t, err = t.ForBackend(l.Backend()); err != nil {
+			return rep, err
+		}
+	}
 	next, err := l.placed(t).Prepare()
 	if err != nil {
 		return rep, fmt.Errorf("topology %q: %w", t.Name, err)
@@ -287,22 +298,47 @@ func (l *Lab) bgpExtrasData(ctx context.Context) (string, error) {
 }
 
 // restartOnExtrasChange restarts the speakers of an FRR-mode lab whose
-// bgpextras changed: the speaker appends it to frr.conf after its own
-// lines, and a change made after the BGPPeers exist does not reliably reach
-// the running FRR (MetalLB's known ordering issue), so the speakers start
-// again from the new file.
+// bgpextras changed, as MetalLB asks for extras that come after the
+// BGPPeers: the speakers start again from a frr.conf that has them. It is
+// a rollout (the speaker template is annotated with the extras' hash), so
+// the wait sees the new pods, and an Apply retried after a failed one
+// still restarts speakers that run older extras.
 func (l *Lab) restartOnExtrasChange(ctx context.Context, b backend, before string) error {
 	if _, ok := b.(frrBackend); !ok {
 		return nil
 	}
 	after, err := l.bgpExtrasData(ctx)
-	if err != nil || after == before {
+	if err != nil {
 		return err
 	}
-	l.logf("apply: bgpextras changed: restarting the speakers")
+	sum := sha256.Sum256([]byte(after))
+	want := hex.EncodeToString(sum[:8])
 	cs := l.cluster.client
-	if err := cs.CoreV1().Pods(MetalLBNamespace).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{LabelSelector: "component=speaker"}); err != nil {
+	ds, err := cs.AppsV1().DaemonSets(MetalLBNamespace).Get(ctx, "speaker", metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("speaker DaemonSet: %w", err)
+	}
+	have, annotated := ds.Spec.Template.Annotations[extrasAnnotation]
+	if have == want || !annotated && after == before {
+		return nil
+	}
+	l.logf("apply: bgpextras changed: restarting the speakers")
+	patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{%q:%q}}}}}`, extrasAnnotation, want)
+	if _, err := cs.AppsV1().DaemonSets(MetalLBNamespace).Patch(ctx, "speaker", types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{FieldManager: "peerlab"}); err != nil {
 		return fmt.Errorf("restart speakers: %w", err)
 	}
-	return waitMetalLBReady(ctx, cs, b)
+	return wait.Until(ctx, 4*time.Minute, 250*time.Millisecond, func(ctx context.Context) error {
+		ds, err := cs.AppsV1().DaemonSets(MetalLBNamespace).Get(ctx, "speaker", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if ds.Status.ObservedGeneration < ds.Generation {
+			return fmt.Errorf("speaker DaemonSet: generation %d not observed yet (%d)", ds.Generation, ds.Status.ObservedGeneration)
+		}
+		return daemonSetReady(ctx, cs, MetalLBNamespace, "speaker")
+	})
 }
+
+// extrasAnnotation on the speakers' pod template is the hash of the
+// bgpextras they started with.
+const extrasAnnotation = "peerlab.io/bgpextras"

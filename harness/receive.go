@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 
 	frrk8sv1beta1 "github.com/metallb/frr-k8s/api/v1beta1"
 	corev1 "k8s.io/api/core/v1"
@@ -54,8 +55,11 @@ func receiveFor(pp PlannedPeer) []topologies.ReceivePrefix {
 }
 
 // bgpExtras renders FRR-mode's bgpextras: per receiving peer a prefix-list
-// and "route-map <peer>-in permit 20" matching it, which replaces MetalLB's
-// "deny 20" of the same sequence. Nil when no peer receives.
+// and "route-map <peer>-in permit 10" matching it, ahead of MetalLB's own
+// "deny 20", which stays the fall-through. (Redefining sequence 20 as
+// permit, as MetalLB's docs show, leaves frr.conf saying deny 20 and permit
+// 20 for one entry, and frr-reload turns it back to deny at the speaker's
+// next reload.) Nil when no peer receives.
 func bgpExtras(p *Plan) (*unstructured.Unstructured, error) {
 	var b strings.Builder
 	for _, pp := range receivingPeers(p) {
@@ -71,7 +75,7 @@ func bgpExtras(p *Plan) (*unstructured.Unstructured, error) {
 			}
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "route-map %s-in permit 20\n  match %s address prefix-list %s\nexit\n", pp.Address, match, list)
+		fmt.Fprintf(&b, "route-map %s-in permit 10\n  match %s address prefix-list %s\nexit\n", pp.Address, match, list)
 	}
 	if b.Len() == 0 {
 		return nil, nil
@@ -101,13 +105,13 @@ func receiveConfigurations(p *Plan) ([]*unstructured.Unstructured, error) {
 			Password:     mp.Password,
 			EBGPMultiHop: mp.EBGPMultiHop,
 		}
-		for _, d := range []struct {
-			v   topologies.Duration
-			dst **metav1.Duration
-		}{{mp.HoldTime, &n.HoldTime}, {mp.KeepaliveTime, &n.KeepaliveTime}, {mp.ConnectTime, &n.ConnectTime}} {
-			if d.v != 0 {
-				*d.dst = &metav1.Duration{Duration: d.v.Std()}
-			}
+		// The timers as MetalLB completes them for the speaker's own
+		// configuration: frr-k8s merges only equal ones.
+		if hold, keepalive := metallbTimers(mp.HoldTime.Std(), mp.KeepaliveTime.Std()); hold != 0 {
+			n.HoldTime, n.KeepaliveTime = duration(hold), duration(keepalive)
+		}
+		if mp.ConnectTime != 0 {
+			n.ConnectTime = duration(mp.ConnectTime.Std())
 		}
 		for _, r := range receiveFor(pp) {
 			n.ToReceive.Allowed.Prefixes = append(n.ToReceive.Allowed.Prefixes, frrk8sv1beta1.PrefixSelector{Prefix: r.Prefix.String(), LE: uint32(r.LE)})
@@ -139,4 +143,17 @@ func (pp PlannedPeer) Receives(q netip.Prefix) bool {
 		}
 	}
 	return false
+}
+
+// metallbTimers completes a BGPPeer's hold and keepalive times the way
+// MetalLB does before it configures FRR: a lone hold time gets a third of
+// it as keepalive (not rounded), a lone keepalive three times it as hold.
+func metallbTimers(hold, keepalive time.Duration) (time.Duration, time.Duration) {
+	switch {
+	case hold != 0 && keepalive == 0:
+		keepalive = hold / 3
+	case hold == 0 && keepalive != 0:
+		hold = 3 * keepalive
+	}
+	return hold, keepalive
 }

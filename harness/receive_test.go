@@ -3,6 +3,7 @@ package harness
 import (
 	"net/netip"
 	"testing"
+	"time"
 
 	frrk8sv1beta1 "github.com/metallb/frr-k8s/api/v1beta1"
 	"github.com/stretchr/testify/require"
@@ -35,9 +36,9 @@ func TestReceiveRendering(t *testing.T) {
 	require.Equal(t, "true", cm.GetLabels()[LabelManaged])
 	extras := cm.Object["data"].(map[string]any)[bgpExtrasKey].(string)
 	require.Equal(t, "ip prefix-list peerlab-edge-172-30-0-2-in seq 5 permit 172.31.0.0/24\n"+
-		"route-map 172.30.0.2-in permit 20\n  match ip address prefix-list peerlab-edge-172-30-0-2-in\nexit\n"+
+		"route-map 172.30.0.2-in permit 10\n  match ip address prefix-list peerlab-edge-172-30-0-2-in\nexit\n"+
 		"ipv6 prefix-list peerlab-edge-fd00-30--2-in seq 5 permit fd00:31::/64\n"+
-		"route-map fd00:30::2-in permit 20\n  match ipv6 address prefix-list peerlab-edge-fd00-30--2-in\nexit\n", extras)
+		"route-map fd00:30::2-in permit 10\n  match ipv6 address prefix-list peerlab-edge-fd00-30--2-in\nexit\n", extras)
 
 	fcs, err := receiveConfigurations(plan)
 	require.NoError(t, err)
@@ -59,6 +60,12 @@ func TestReceiveRendering(t *testing.T) {
 		require.False(t, pp.Receives(netip.MustParsePrefix("10.99.0.0/24")), pp.Name)
 		require.False(t, pp.Receives(netip.MustParsePrefix("172.31.0.0/25")), "%s: without le, only the prefix itself", pp.Name)
 	}
+
+	// A lone hold time: the keepalive MetalLB derives for the speaker's
+	// own configuration, unrounded, or frr-k8s refuses to merge.
+	h, k := metallbTimers(10*time.Second, 0)
+	require.Equal(t, 10*time.Second, h)
+	require.Equal(t, 10*time.Second/3, k)
 
 	// No peer receives: nothing rendered.
 	plain := prepared(t, topologies.SingleHop())

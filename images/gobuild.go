@@ -25,7 +25,7 @@ type goBuild struct {
 	// own builds packages of this checkout instead of published modules.
 	own bool
 	// src builds in a local module tree (a MetalLB checkout under
-	// development) with its own go.mod; every Go file of it is hashed.
+	// development) with its own go.mod; its files are hashed.
 	src string
 }
 
@@ -36,9 +36,12 @@ func (k *Kit) goBuildHash(b goBuild) (string, error) {
 	h.add("gobuild", b)
 	h.add("go", runtime.Version())
 	if b.src != "" {
+		// Every file but git's own and tests: Go files, go.mod and go.sum,
+		// a vendor directory, and what the binaries embed (MetalLB's FRR
+		// templates are go:embed files).
+		sep := string(filepath.Separator)
 		err := h.addTree("src", b.src, func(p string) bool {
-			base := filepath.Base(p)
-			return strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") || base == "go.mod" || base == "go.sum"
+			return !strings.Contains(p, sep+".git"+sep) && !strings.HasSuffix(p, "_test.go") && !strings.Contains(p, sep+"testdata"+sep)
 		})
 		if err != nil {
 			return "", err

@@ -13,9 +13,9 @@ import (
 // local MetalLB source tree (a developer's checkout), the way the kit
 // builds the pinned release: go build of the same mains in the tree's own
 // module, MetalLB's reloader script and manifests from the tree. The images
-// are tagged by the hash of the tree's Go files, go.mod, go.sum, reloader
-// and manifests, so an unchanged tree is never rebuilt and two trees never
-// share a tag. The returned refs replace the kit's MetalLB images in a lab
+// are tagged by the hash of the tree's files (all but .git, tests and
+// testdata: embedded templates count), so an unchanged tree is never
+// rebuilt and two trees never share a tag. The returned refs replace the kit's MetalLB images in a lab
 // (harness.WithImages plus harness.WithImageRefs); they are not baked into
 // the node image, so the lab loads them into its nodes at up.
 func (k *Kit) MetalLBSource(ctx context.Context, dir string) (Refs, error) {
