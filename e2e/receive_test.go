@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 
@@ -31,5 +32,24 @@ func TestReceiveRoutes(t *testing.T) {
 		"every node: the client network via edge, not the prefix no receive entry lets in")
 	coreChecks(t, ctx, lab)
 	require.NoError(t, scenarios.ReceivedRoutes(ctx, lab), "received routes after the core checks")
+
+	// On the running lab: let the denied prefix in too, then take it back.
+	// FRR mode rewrites bgpextras and restarts the speakers; frr-k8s
+	// updates the FRRConfiguration. Each time every node's kernel follows.
+	wider := topo.Clone()
+	wider.MetalLB.Peers[0].Receive = append(wider.MetalLB.Peers[0].Receive,
+		topologies.ReceivePrefix{Prefix: netip.MustParsePrefix("10.99.0.0/16"), LE: 24},
+		topologies.ReceivePrefix{Prefix: netip.MustParsePrefix("fd00:99::/64")})
+	for _, step := range []struct {
+		name string
+		topo topologies.Topology
+	}{{"receive 10.99.0.0/16 le 24 too", wider}, {"back to the client network only", topo}} {
+		start := time.Now()
+		rep, err := lab.Apply(ctx, inFamily(t, step.topo))
+		require.NoError(t, err, step.name)
+		require.NoError(t, scenarios.Eventually(ctx, lab, 2*time.Minute, time.Second, scenarios.All(scenarios.ReceivedRoutes, scenarios.SessionsEstablished)), step.name)
+		t.Logf("%s: applied in %s, every node's kernel as expected %s after the apply began", step.name, rep.Duration.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
+	}
+	require.NoError(t, scenarios.Eventually(ctx, lab, time.Minute, time.Second, scenarios.ECMPNextHops), "ECMP after the applies")
 	assertNoEgress(t, ctx, lab)
 }
