@@ -52,7 +52,7 @@ func routerSpec(p *Plan, name string) (routers.Spec, error) {
 		s.StaticRoutes = append(s.StaticRoutes, routers.StaticRoute{Prefix: rt.Prefix, NextHop: rt.Via})
 	}
 	for _, o := range r.Originate {
-		if slices.Contains(fams, familyOf(o.Addr())) {
+		if slices.Contains(fams, topologies.FamilyOf(o.Addr())) {
 			s.Originate = append(s.Originate, o)
 		}
 	}
@@ -149,12 +149,4 @@ func addrString(a netip.Addr) string {
 		return ""
 	}
 	return a.String()
-}
-
-// familyOf is the topology family of an address.
-func familyOf(a netip.Addr) topologies.IPFamily {
-	if a.Is6() {
-		return topologies.IPv6
-	}
-	return topologies.IPv4
 }

@@ -23,7 +23,7 @@ func ServiceFamilies(ctx context.Context, lab *harness.Lab) error {
 		}
 		got := map[topologies.IPFamily][]netip.Addr{}
 		for _, ip := range ips {
-			got[familyOf(ip)] = append(got[familyOf(ip)], ip)
+			got[topologies.FamilyOf(ip)] = append(got[topologies.FamilyOf(ip)], ip)
 		}
 		for _, f := range t.Cluster.IPFamily.Families() {
 			if len(got[f]) != 1 {

@@ -237,7 +237,7 @@ func NewExpectation(p *harness.Plan, facts map[string]ServiceFacts, opts ...Expe
 					via.OneKernelHop = true
 				default:
 					att, _ := from.Interface(peer.Network)
-					via.NextHops = []netip.Addr{att.Addr(familyOf(src.Prefix.Addr()))}
+					via.NextHops = []netip.Addr{att.Addr(topologies.FamilyOf(src.Prefix.Addr()))}
 				}
 				e.add(r.Name, finish(via, p.Routers[r.Name], t))
 			}
@@ -616,13 +616,6 @@ func routerFamily(f topologies.IPFamily) routers.IPFamily {
 		return routers.IPv6
 	}
 	return routers.IPv4
-}
-
-func familyOf(a netip.Addr) topologies.IPFamily {
-	if a.Is6() {
-		return topologies.IPv6
-	}
-	return topologies.IPv4
 }
 
 func appendUnique(s []netip.Addr, a netip.Addr) []netip.Addr {

@@ -85,6 +85,14 @@ func (t Topology) ForFamily(f IPFamily) (Topology, error) {
 	return t.WithDefaults(), nil
 }
 
+// FamilyOf is the family of an address.
+func FamilyOf(a netip.Addr) IPFamily {
+	if a.Is6() {
+		return IPv6
+	}
+	return IPv4
+}
+
 // MapIPv6 is the IPv6 twin of an IPv4 address in MappedIPv6Prefix.
 func MapIPv6(a netip.Addr) netip.Addr {
 	b := MappedIPv6Prefix.Addr().As16()

@@ -88,7 +88,7 @@ func Lanes() []Lane {
 		},
 		{
 			Name: "dual-frr-multi-hop", Family: "dual", Backend: "frr", Topology: "multi-hop", Kubernetes: KubernetesVersion,
-			Packages: []string{"./e2e"}, Run: "^TestMultiHop$", Timeout: 30 * time.Minute, Env: family("dual"),
+			Packages: []string{"./e2e"}, Run: "^TestMultiHop$", Timeout: 30 * time.Minute, Env: family("dual"), Default: true,
 			Covers: "dual-stack multi-hop: IPv4 and IPv6 sessions, BFD and ECMP through a transit router, a RequireDualStack service with one address per family, curl over both",
 		},
 		{
@@ -163,7 +163,7 @@ func Lanes() []Lane {
 		},
 		{
 			Name: "dual-frr-receive-routes", Family: "dual", Backend: "frr", Topology: "receive-routes", Kubernetes: KubernetesVersion,
-			Packages: []string{"./e2e"}, Run: "^TestReceiveRoutes$", Timeout: 30 * time.Minute, Env: family("dual"), Default: true,
+			Packages: []string{"./e2e"}, Run: "^TestReceiveRoutes$", Timeout: 30 * time.Minute, Env: family("dual"),
 			Covers: "dual stack with nodes that learn routes (FRR mode): both families' sessions, BFD, ECMP, a RequireDualStack service, and each family's client network received over its own sessions as the only return path",
 		},
 		{
