@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -153,9 +154,21 @@ func TestInterruptedLane(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "matrix", "--lane", "ipv4-frr-multi-hop", "--dir", t.TempDir())
+	// The inner run's directory (its lane's output.log, JUnit, dumps) goes
+	// with this test's artifacts, so a failure here can be read afterwards.
+	runDir := artifactsDir(t)
+	require.NoError(t, os.RemoveAll(runDir))
+	cmd := exec.CommandContext(ctx, bin, "matrix", "--lane", "ipv4-frr-multi-hop", "--dir", runDir)
 	cmd.Dir = ".."
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	// The runner's own output is kept: when this test fails, it is what
+	// says how far the lane got and what its clean-up did.
+	var runnerOut lockedBuffer
+	cmd.Stdout, cmd.Stderr = &runnerOut, &runnerOut
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the runner printed:\n%s", lastLines(runnerOut.String(), 80))
+		}
+	})
 	start := time.Now()
 	require.NoError(t, cmd.Start())
 	var id string
@@ -199,4 +212,32 @@ func labIDs(t *testing.T) map[string]bool {
 		ids[f] = true
 	}
 	return ids
+}
+
+// lockedBuffer collects a child's stdout and stderr (written from two
+// goroutines of exec).
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// lastLines is the end of s, at most n lines.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = append([]string{"…"}, lines[len(lines)-n:]...)
+	}
+	return strings.Join(lines, "\n")
 }

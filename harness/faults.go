@@ -320,11 +320,25 @@ func (l *Lab) applyFault(ctx context.Context, f Fault, t faultTarget, on bool) (
 		if err != nil {
 			return time.Time{}, err
 		}
-		state := "up"
 		if on {
-			state = "down"
+			return stamped(ctx, ex, "ip link set dev "+dev+" down")
 		}
-		return stamped(ctx, ex, "ip link set dev "+dev+" "+state)
+		up := "ip link set dev " + dev + " up"
+		if t.node && f.Network == l.topo.Cluster.Network {
+			// The kernel took the node's routes through dev away with the
+			// link; they go back in the same exec as the link comes up.
+			// Left to the node's routes daemon, which notices within a
+			// second unless an API call of its own hangs on the dead link,
+			// the default route came back before the return path to the
+			// clients: the egress guard counted two SYN-ACKs leaving through
+			// the host 3 s after the link was up.
+			script, err := nodeRouteScript(l.topo, dev)
+			if err != nil {
+				return time.Time{}, err
+			}
+			up += "; " + script
+		}
+		return stamped(ctx, ex, up)
 	case FaultPause:
 		if on {
 			return then(l.docker.ContainerPause(ctx, t.container))

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -64,4 +65,34 @@ func TestPeerFaultScript(t *testing.T) {
 	client := topologies.Router{Name: "r", ASN: 64520}
 	_, err = peerFaultScript(client, FaultMD5, true)
 	require.ErrorContains(t, err, "router r has no session with the nodes")
+}
+
+// A link coming back up gets the node's routes back in the same exec, the
+// return path to the clients before the default route (a reply must never
+// find only the default route, which leads out of the lab).
+func TestNodeRouteScript(t *testing.T) {
+	for _, topo := range []topologies.Topology{topologies.SingleHop(), topologies.MultiHop()} {
+		dual, err := topo.ForFamily(topologies.DualStack)
+		require.NoError(t, err)
+		script, err := nodeRouteScript(dual, "eth0")
+		require.NoError(t, err)
+		lines := strings.Split(script, "; ")
+		def4 := slices.Index(lines, "ip route replace 0.0.0.0/0 via "+topologies.Gateway(mustNetwork(t, dual).IPv4).String()+" dev eth0 || true")
+		require.NotEqual(t, -1, def4, "no IPv4 default route in %q", script)
+		require.Contains(t, script, "ip -6 route replace ::/0 via ")
+		require.NotEmpty(t, dual.Cluster.Routes, "%s has no static node routes", topo.Name)
+		for _, r := range dual.Cluster.Routes {
+			i := slices.IndexFunc(lines, func(l string) bool {
+				return strings.Contains(l, " "+r.Prefix.String()+" via "+r.Via.String()+" dev eth0")
+			})
+			require.NotEqual(t, -1, i, "static route %s missing from %q", r.Prefix, script)
+			require.Less(t, i, def4, "static route %s comes after the default route", r.Prefix)
+		}
+	}
+}
+
+func mustNetwork(t *testing.T, topo topologies.Topology) topologies.Network {
+	n, ok := topo.Network(topo.Cluster.Network)
+	require.True(t, ok)
+	return n
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path"
+	"strings"
 
 	"github.com/peerlab/peerlab/images/cnid/noderoutes"
 	"github.com/peerlab/peerlab/topologies"
@@ -70,4 +71,29 @@ func (kc *kindCluster) installNodeRoutes(t topologies.Topology) error {
 		}
 	}
 	return kc.addNodeRoutes(t.Cluster.Routes)
+}
+
+// nodeRouteScript is a shell script that puts every route of nodeRoutes in
+// place through dev, most specific first, so that no moment exists in which
+// the default route is back and the return path to the clients is not. Each
+// line may fail alone (an IPv6 gateway not yet usable); the node's routes
+// daemon retries every second.
+func nodeRouteScript(t topologies.Topology, dev string) (string, error) {
+	f, err := nodeRoutes(t)
+	if err != nil {
+		return "", err
+	}
+	var lines []string
+	for i := len(f.Routes) - 1; i >= 0; i-- {
+		r := f.Routes[i]
+		line := "ip route replace " + r.Dst.String()
+		if r.Dst.Addr().Is6() {
+			line = "ip -6 route replace " + r.Dst.String()
+		}
+		if r.Via.IsValid() {
+			line += " via " + r.Via.String()
+		}
+		lines = append(lines, line+" dev "+dev+" || true")
+	}
+	return strings.Join(lines, "; "), nil
 }

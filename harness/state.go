@@ -135,7 +135,7 @@ func Attach(ctx context.Context, id string, opts ...Option) (*Lab, error) {
 	}
 	l.attached = st.Containers
 	for n, c := range st.Containers {
-		l.execs[n] = routers.NewDockerExecutor(mc, c)
+		l.execs[n] = routers.NewShellExecutor(mc, c)
 	}
 	l.cluster = &kindCluster{provider: l.kindProvider(), name: l.ClusterName()}
 	if err := l.cluster.connect(); err != nil {

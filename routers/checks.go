@@ -133,36 +133,43 @@ func bfdStatus(want string, addrs []netip.Addr) Check {
 		if err != nil {
 			return err
 		}
-		targets := addrs
-		if len(targets) == 0 {
-			if len(ps) == 0 {
-				return errors.New("no BFD peers")
-			}
-			for _, p := range ps {
-				targets = append(targets, p.Peer)
-			}
-		}
-		var errs []error
-		for _, a := range targets {
-			i := slices.IndexFunc(ps, func(p BFDPeer) bool { return p.Peer == a })
-			if i < 0 {
-				errs = append(errs, fmt.Errorf("bfd peer %s: no session (peers: %s)", a, bfdList(ps)))
-				continue
-			}
-			p := ps[i]
-			if up := p.Status == "up"; up != (want == "up") {
-				msg := fmt.Sprintf("bfd peer %s: status %s, want %s", a, p.Status, want)
-				if p.Diagnostic != "" && p.Diagnostic != "ok" {
-					msg += "; diagnostic: " + p.Diagnostic
-				}
-				if p.RemoteDiagnostic != "" && p.RemoteDiagnostic != "ok" {
-					msg += "; remote diagnostic: " + p.RemoteDiagnostic
-				}
-				errs = append(errs, errors.New(msg))
-			}
-		}
-		return errors.Join(errs...)
+		return BFDStatusIn(ps, want, addrs...)
 	}
+}
+
+// BFDStatusIn is BFDPeersUp (want "up") or BFDPeersDown (want "down") on
+// peers already read, for callers that check more than the status in one
+// read of the daemon.
+func BFDStatusIn(ps []BFDPeer, want string, addrs ...netip.Addr) error {
+	targets := addrs
+	if len(targets) == 0 {
+		if len(ps) == 0 {
+			return errors.New("no BFD peers")
+		}
+		for _, p := range ps {
+			targets = append(targets, p.Peer)
+		}
+	}
+	var errs []error
+	for _, a := range targets {
+		i := slices.IndexFunc(ps, func(p BFDPeer) bool { return p.Peer == a })
+		if i < 0 {
+			errs = append(errs, fmt.Errorf("bfd peer %s: no session (peers: %s)", a, bfdList(ps)))
+			continue
+		}
+		p := ps[i]
+		if up := p.Status == "up"; up != (want == "up") {
+			msg := fmt.Sprintf("bfd peer %s: status %s, want %s", a, p.Status, want)
+			if p.Diagnostic != "" && p.Diagnostic != "ok" {
+				msg += "; diagnostic: " + p.Diagnostic
+			}
+			if p.RemoteDiagnostic != "" && p.RemoteDiagnostic != "ok" {
+				msg += "; remote diagnostic: " + p.RemoteDiagnostic
+			}
+			errs = append(errs, errors.New(msg))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func bfdList(ps []BFDPeer) string {

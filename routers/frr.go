@@ -131,7 +131,7 @@ type FRR struct {
 	name        string
 	ctr         *testcontainers.DockerContainer
 	docker      *client.Client
-	exec        *DockerExecutor
+	exec        *ShellExecutor
 	networks    []Attachment
 	stopTimeout time.Duration
 	pollEvery   time.Duration
@@ -276,7 +276,7 @@ func Start(ctx context.Context, spec Spec, opts ...Option) (_ *FRR, err error) {
 		return nil, fmt.Errorf("start router %s: unexpected container type %T", spec.Hostname, ctr)
 	}
 
-	exec := NewDockerExecutor(docker, dc.GetContainerID())
+	exec := NewShellExecutor(docker, dc.GetContainerID())
 	f := &FRR{
 		Querier: NewQuerier(exec), name: name, ctr: dc, docker: docker, exec: exec,
 		stopTimeout: o.stopTimeout, pollEvery: o.pollEvery, spec: spec,
@@ -516,6 +516,7 @@ func (f *FRR) Terminate(ctx context.Context) error {
 		return fmt.Errorf("terminate router %s: %w", f.name, err)
 	}
 	f.terminated = true
+	f.exec.Close()
 	f.docker.Close()
 	return nil
 }

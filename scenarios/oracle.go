@@ -464,9 +464,14 @@ func (e *Expectation) SpeakerAdvertises(n harness.Node, pp harness.PlannedPeer) 
 // compareSpeaker checks what one speaker sends each of its peers.
 func (e *Expectation) compareSpeaker(ctx context.Context, q *routers.Querier, n harness.Node) error {
 	var errs []error
-	for _, pp := range e.Plan.SpeakerPeers(n.Short()) {
-		have, err := q.AdvertisedRoutes(ctx, pp.Address)
-		if err != nil {
+	peers := e.Plan.SpeakerPeers(n.Short())
+	all, failed, err := q.AdvertisedRoutesTo(ctx, addrsOf(peers)...)
+	if err != nil {
+		return err
+	}
+	for _, pp := range peers {
+		have := all[pp.Address]
+		if err := failed[pp.Address]; err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -501,12 +506,28 @@ func (e *Expectation) compareRouter(ctx context.Context, q *routers.Querier, wan
 		}
 		errs = append(errs, compareRoute(want.Routes[i], h)...)
 	}
+	// The kernel's table is read once per family and router, not once per
+	// route: each read is a docker exec.
+	kernel := map[routers.IPFamily][]routers.KernelRoute{}
 	for _, w := range want.Routes {
 		if !seen[w.Prefix] {
 			errs = append(errs, fmt.Errorf("%s: absent, want next hops %v (%s)", w.Prefix, w.NextHops, w.Why))
 			continue
 		}
-		errs = append(errs, compareKernel(ctx, q, w))
+		fam := routers.IPv4
+		if w.Prefix.Addr().Is6() {
+			fam = routers.IPv6
+		}
+		table, ok := kernel[fam]
+		if !ok {
+			var err error
+			if table, err = q.KernelRoutes(ctx, fam); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			kernel[fam] = table
+		}
+		errs = append(errs, compareKernel(table, w))
 	}
 	return errors.Join(errs...)
 }
@@ -554,14 +575,14 @@ func localPrefText(p routers.BGPPath) string {
 	return fmt.Sprint(p.LocalPref)
 }
 
-func compareKernel(ctx context.Context, q *routers.Querier, w ExpectedRoute) error {
-	rs, err := q.KernelRoute(ctx, w.Prefix)
-	if err != nil {
-		return err
-	}
+// compareKernel checks w's entries in a router's kernel table (its main
+// table in w's family, as `ip route show` lists it).
+func compareKernel(table []routers.KernelRoute, w ExpectedRoute) error {
 	var got []netip.Addr
-	for _, r := range rs {
-		got = append(got, r.Gateways()...)
+	for _, r := range table {
+		if r.Dst == w.Prefix.Masked() {
+			got = append(got, r.Gateways()...)
+		}
 	}
 	slices.SortFunc(got, netip.Addr.Compare)
 	got = slices.Compact(got)
