@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docker/docker/api/types/network"
@@ -137,7 +138,8 @@ func (l *Lab) SpeakerExecutors(ctx context.Context) (map[string]routers.Executor
 		if err != nil {
 			return nil, err
 		}
-		out[p.Spec.NodeName] = e
+		mu, _ := l.speakerLocks.LoadOrStore(ns+"/"+p.Name, &sync.Mutex{})
+		out[p.Spec.NodeName] = serialExecutor{mu: mu.(*sync.Mutex), e: e}
 	}
 	return out, nil
 }
@@ -260,4 +262,21 @@ func (l *Lab) dumpNetworks(ctx context.Context, path string) error {
 		return err
 	}
 	return os.WriteFile(path, b, 0o644)
+}
+
+// serialExecutor runs one command at a time in a speaker's FRR, however
+// many checks ask at once. The speaker's liveness probe asks the same
+// daemons with a short timeout: with the checks' three or four vtysh
+// commands at once on top (sessions, BFD, routes), the probes of two
+// speakers timed out for a minute and kubelet restarted their frr
+// containers mid-scenario.
+type serialExecutor struct {
+	mu *sync.Mutex
+	e  routers.Executor
+}
+
+func (s serialExecutor) Exec(ctx context.Context, cmd []string) ([]byte, []byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.e.Exec(ctx, cmd)
 }

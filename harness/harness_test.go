@@ -241,12 +241,16 @@ func testPatchMetalLB(t *testing.T, b backend, wantImages []string) {
 				if m["name"] == "speaker" && field == "containers" {
 					assert.Contains(t, m["env"], map[string]any{"name": speakerDebounceEnv, "value": speakerDebounceMs})
 				}
+				if p, ok := m["livenessProbe"].(map[string]any); ok {
+					assert.GreaterOrEqual(t, number(p["timeoutSeconds"]), probeTimeout, "%s %s liveness probe timeout", o.GetName(), m["name"])
+				}
 				for _, probe := range []string{"readinessProbe", "startupProbe"} {
 					p, ok := m[probe].(map[string]any)
 					if !ok {
 						continue
 					}
 					probes++
+					assert.GreaterOrEqual(t, number(p["timeoutSeconds"]), probeTimeout, "%s %s %s timeout", o.GetName(), m["name"], probe)
 					assert.NotContains(t, p, "initialDelaySeconds", "%s %s %s", o.GetName(), m["name"], probe)
 					assert.EqualValues(t, 1, p["periodSeconds"], "%s %s %s", o.GetName(), m["name"], probe)
 					if probe == "startupProbe" {

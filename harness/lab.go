@@ -39,6 +39,10 @@ type Lab struct {
 	id       string
 	out      io.Writer
 	outMu    sync.Mutex
+
+	// speakerLocks holds one mutex per speaker pod (by namespace/name):
+	// see SpeakerExecutors.
+	speakerLocks sync.Map
 	kit      *images.Kit
 	stateDir string
 

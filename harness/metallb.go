@@ -241,12 +241,19 @@ func setEnv(c map[string]any, name, value string) {
 // second from the start. The manifest's 10 s initial delay and 10 s period
 // put up to 20 s between the controller serving and its webhook getting
 // endpoints (and as much before a speaker counts as ready), which was most
-// of the lab's MetalLB phase. Liveness probes keep their settings: a
-// tighter one could restart a container that is merely slow on a busy host.
+// of the lab's MetalLB phase. Liveness probes keep their period and
+// threshold, but every probe gets at least livenessTimeout to answer: with
+// the manifest's 1 s, the speakers' frr containers missed their /livez
+// answers for a minute while the 2-core host also compiled, and kubelet
+// restarted two of them in the middle of a scenario (bgpd gone).
 func fastProbes(c map[string]any) {
-	for _, probe := range []string{"readinessProbe", "startupProbe"} {
+	for _, probe := range []string{"readinessProbe", "startupProbe", "livenessProbe"} {
 		p, ok := c[probe].(map[string]any)
 		if !ok {
+			continue
+		}
+		p["timeoutSeconds"] = max(number(p["timeoutSeconds"]), probeTimeout)
+		if probe == "livenessProbe" {
 			continue
 		}
 		if probe == "startupProbe" {
@@ -257,6 +264,9 @@ func fastProbes(c map[string]any) {
 		p["periodSeconds"] = int64(1)
 	}
 }
+
+// probeTimeout is the least time a MetalLB probe gets to answer (seconds).
+const probeTimeout = int64(5)
 
 // number reads a decoded manifest number, whichever type the decoder chose.
 func number(v any) int64 {

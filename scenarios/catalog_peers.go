@@ -21,7 +21,11 @@ func peerTimersScenario() Scenario {
 		Change: func(t *topologies.Topology) {
 			for i := range t.MetalLB.Peers {
 				t.MetalLB.Peers[i].HoldTime = topologies.Duration(speakerHold)
-				t.MetalLB.Peers[i].KeepaliveTime = topologies.Duration(speakerKeepalive)
+				// The native speaker takes no keepalive time; it sends one
+				// third of the hold time, which is speakerKeepalive too.
+				if t.MetalLB.Backend.KeepaliveTime() {
+					t.MetalLB.Peers[i].KeepaliveTime = topologies.Duration(speakerKeepalive)
+				}
 			}
 			for i := range t.Routers {
 				for j := range t.Routers[i].Peers {

@@ -86,7 +86,10 @@ func draw(t *topologies.Topology, r *rand.Rand) {
 		}
 		t.Services = append(t.Services, s)
 	}
-	communities := []string{"64512:100", "64512:200", "no-export", "large:64512:7:8"}
+	communities := []string{"64512:100", "64512:200", "no-export"}
+	if t.MetalLB.Backend.LargeCommunities() {
+		communities = append(communities, "large:64512:7:8")
+	}
 	first := topologies.BGPAdvertisement{Name: "rnd-all"}
 	if r.IntN(2) == 0 {
 		first.Communities = []string{pick(communities)}

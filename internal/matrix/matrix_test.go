@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/peerlab/peerlab/scenarios"
 )
 
 func TestLanesAreWellFormed(t *testing.T) {
@@ -107,4 +109,17 @@ func TestFlakyTestsAndHistory(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "bad.jsonl"), []byte("{}\nnot json\n"), 0o644))
 	_, err = ReadHistory(filepath.Join(dir, "bad.jsonl"))
 	assert.ErrorContains(t, err, "bad.jsonl:2")
+}
+
+// The default set's catalog lane names scenarios that exist: a renamed
+// scenario would otherwise drop out of CI silently (go test -run matches
+// nothing and passes).
+func TestCoreScenariosExist(t *testing.T) {
+	var names []string
+	for _, sc := range scenarios.Catalog() {
+		names = append(names, sc.Name)
+	}
+	for _, n := range CoreScenarios {
+		assert.Contains(t, names, n, "core scenario %q is not in the catalog", n)
+	}
 }
