@@ -25,7 +25,7 @@ import (
 // router; the numbers are reported, not timed (see README: Faults).
 func TestFaults(t *testing.T) {
 	ctx := testContext(t)
-	lab := upLab(t, ctx, topologies.SingleHop())
+	lab := sharedLab(t, ctx, topologies.SingleHop())
 	coreChecks(t, ctx, lab)
 
 	nodes, err := lab.Nodes(ctx)

@@ -54,7 +54,15 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "e2e: images: %v\n", err)
 		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	// Labs the tests shared (see sharedLab) go once every test is done.
+	if err := downShared(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 func prerequisites() error {

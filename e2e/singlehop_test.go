@@ -26,7 +26,7 @@ import (
 // including after a worker node container restarts.
 func TestSingleHop(t *testing.T) {
 	ctx := testContext(t)
-	lab := upLab(t, ctx, inFamily(t, topologies.SingleHop()))
+	lab := sharedLab(t, ctx, inFamily(t, topologies.SingleHop()))
 	coreChecks(t, ctx, lab)
 
 	require.NoError(t, scenarios.Eventually(ctx, lab, time.Minute, 2*time.Second, scenarios.PodNetwork), "pod network")
@@ -96,10 +96,11 @@ func TestBrokenPeer(t *testing.T) {
 	_, err := harness.New(broken)
 	require.ErrorContains(t, err, "routers[edge].peers[0].asn: 64999, but metallb.asn is 64512")
 
-	lab := upLab(t, ctx, inFamily(t, topologies.SingleHop()))
+	lab := sharedLab(t, ctx, inFamily(t, topologies.SingleHop()))
 	require.NoError(t, scenarios.Eventually(ctx, lab, 2*time.Minute, time.Second, scenarios.SessionsEstablished), "sessions before the break")
 	edge, ok := lab.FRR("edge")
 	require.True(t, ok)
+	good := edge.Spec()
 	spec := edge.Spec()
 	require.NotEmpty(t, spec.PeerGroups)
 	spec.PeerGroups[0].RemoteASN = 64999
@@ -166,6 +167,11 @@ func TestBrokenPeer(t *testing.T) {
 		return nil
 	}))
 	t.Logf("diagnosis: %s", ds[0])
+
+	// The lab is shared: edge goes back to its own configuration, and the
+	// lab must be green again (sessions, BFD, routes) before the next test.
+	require.NoError(t, edge.Apply(ctx, good), "give edge its configuration back")
+	require.NoError(t, scenarios.Eventually(ctx, lab, 2*time.Minute, time.Second, scenarios.Converged()), "green again after the repair")
 	assertNoEgress(t, ctx, lab)
 }
 

@@ -35,16 +35,16 @@ import (
 
 // Lab is one lab: everything it creates carries its id.
 type Lab struct {
-	topo     topologies.Topology
-	id       string
-	out      io.Writer
-	outMu    sync.Mutex
+	topo  topologies.Topology
+	id    string
+	out   io.Writer
+	outMu sync.Mutex
 
 	// speakerLocks holds one mutex per speaker pod (by namespace/name):
 	// see SpeakerExecutors.
 	speakerLocks sync.Map
-	kit      *images.Kit
-	stateDir string
+	kit          *images.Kit
+	stateDir     string
 
 	refs     images.Refs
 	docker   *client.Client

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -392,11 +393,25 @@ func (f *FRR) Name() string { return f.name }
 // ID is the container ID.
 func (f *FRR) ID() string { return f.ctr.GetContainerID() }
 
-// Spec is the configuration last started or applied.
+// Spec is the configuration last started or applied. Its lists are the
+// caller's own: editing a neighbor or peer group of the copy, as a test
+// breaking a router does before Apply, must not change what the router
+// believes it runs (nor what a later restore goes back to).
 func (f *FRR) Spec() Spec {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.spec
+	s := f.spec
+	s.Neighbors = slices.Clone(s.Neighbors)
+	s.PeerGroups = slices.Clone(s.PeerGroups)
+	s.ListenRanges = slices.Clone(s.ListenRanges)
+	s.BFDProfiles = slices.Clone(s.BFDProfiles)
+	s.Originate = slices.Clone(s.Originate)
+	s.Redistribute = slices.Clone(s.Redistribute)
+	s.StaticRoutes = slices.Clone(s.StaticRoutes)
+	s.PrefixLists = slices.Clone(s.PrefixLists)
+	s.CommunityLists = slices.Clone(s.CommunityLists)
+	s.RouteMaps = slices.Clone(s.RouteMaps)
+	return s
 }
 
 // Networks lists the router's attachments with their actual addresses.

@@ -28,13 +28,15 @@ func runLogs(ctx context.Context, args []string) error {
 	id := fs.String("lab", "", "lab id (default: the only lab on this machine)")
 	follow := fs.Bool("f", false, "follow the log")
 	tail := fs.Int("tail", 200, "lines from the end (0: all)")
-	container := fs.String("c", "speaker", "speaker/NODE only: the pod's container (speaker, frr, reloader, frr-metrics)")
+	container := fs.String("c", "", "speaker/NODE: the pod's container (speaker (default), frr, reloader, frr-metrics); frr-k8s/NODE: frr (default), controller, reloader, frr-status")
 	unit := fs.String("unit", "kubelet", "nodes only: the systemd unit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: peerlab logs [--lab ID] [-f] [--tail N] NAME\n\n"+
 			"NAME is a router (its FRR log), a client (its container log), a node such as\n"+
 			"worker (journal of --unit, default kubelet), speaker/NODE (the MetalLB speaker\n"+
-			"pod on that node; -c frr for its FRR) or controller (MetalLB's controller).\n\nflags:\n")
+			"pod on that node; -c frr for its FRR), frr-k8s/NODE (with the frr-k8s backend,\n"+
+			"the frr-k8s pod on that node: its FRR; -c controller for its controller) or\n"+
+			"controller (MetalLB's controller).\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
@@ -43,7 +45,7 @@ func runLogs(ctx context.Context, args []string) error {
 	}
 	if len(pos) != 1 {
 		fs.Usage()
-		return fmt.Errorf("give one name (a router, client, node, speaker/NODE or controller)")
+		return fmt.Errorf("give one name (a router, client, node, speaker/NODE, frr-k8s/NODE or controller)")
 	}
 	if *tail < 0 {
 		return fmt.Errorf("--tail %d: want 0 or more lines", *tail)
@@ -54,18 +56,33 @@ func runLogs(ctx context.Context, args []string) error {
 		return err
 	}
 	t := lab.Topology()
+	pick := func(def string) string {
+		if *container != "" {
+			return *container
+		}
+		return def
+	}
 	if node, ok := strings.CutPrefix(name, "speaker/"); ok {
 		if !slices.Contains(t.Cluster.NodeNames(), node) {
 			return fmt.Errorf("lab %s has no node %q (nodes: %s)", lab.ID(), node, strings.Join(t.Cluster.NodeNames(), ", "))
 		}
-		return podLogs(ctx, lab, "component=speaker", lab.ClusterName()+"-"+node, *container, *tail, *follow)
+		return podLogs(ctx, lab, "component=speaker", lab.ClusterName()+"-"+node, pick("speaker"), *tail, *follow)
+	}
+	if node, ok := strings.CutPrefix(name, "frr-k8s/"); ok {
+		if b := lab.Backend(); b != topologies.BackendFRRK8s {
+			return fmt.Errorf("lab %s runs MetalLB's %s backend, which has no frr-k8s pods: frr-k8s/NODE is for labs with backend frr-k8s (an frr lab's FRR: speaker/NODE -c frr)", lab.ID(), b)
+		}
+		if !slices.Contains(t.Cluster.NodeNames(), node) {
+			return fmt.Errorf("lab %s has no node %q (nodes: %s)", lab.ID(), node, strings.Join(t.Cluster.NodeNames(), ", "))
+		}
+		return podLogs(ctx, lab, "app=frr-k8s", lab.ClusterName()+"-"+node, pick("frr"), *tail, *follow)
 	}
 	if name == "controller" {
-		return podLogs(ctx, lab, "component=controller", "", "controller", *tail, *follow)
+		return podLogs(ctx, lab, "component=controller", "", pick("controller"), *tail, *follow)
 	}
 	ctr, err := containerOf(ctx, lab.ID(), name)
 	if err != nil {
-		return fmt.Errorf("%w, speaker/NODE or controller", err)
+		return fmt.Errorf("%w, speaker/NODE, frr-k8s/NODE or controller", err)
 	}
 	n := strconv.Itoa(*tail)
 	if *tail == 0 {

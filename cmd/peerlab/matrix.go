@@ -81,13 +81,17 @@ func runMatrix(ctx context.Context, args []string) error {
 		*history = filepath.Join(abs, "history.jsonl")
 	}
 	commit, _ := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
+	gotestsum, err := matrix.ResolveGoTestSum(ctx, root, filepath.Join(root, "tools", "go.mod"))
+	if err != nil {
+		return err
+	}
 	r := &matrix.Runner{
 		Dir:       abs,
 		History:   *history,
 		Commit:    strings.TrimSpace(string(commit)),
 		Out:       os.Stdout,
 		WorkDir:   root,
-		GoTestSum: []string{"go", "tool", "-modfile=" + filepath.Join(root, "tools", "go.mod"), "gotestsum"},
+		GoTestSum: []string{gotestsum},
 	}
 	results, runErr := r.Run(ctx, selected)
 	past, err := matrix.ReadHistory(*history)

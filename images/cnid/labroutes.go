@@ -34,7 +34,11 @@ func (d *daemon) syncLabRoutes() error {
 		return err
 	}
 	var errs []string
-	for _, r := range f.Routes {
+	// Most specific first (the file lists the default route first): while
+	// they go back, a reply must never find the default route, which leads
+	// out of the lab, and not yet its own.
+	for i := len(f.Routes) - 1; i >= 0; i-- {
+		r := f.Routes[i]
 		want := netlink.Route{LinkIndex: link.Attrs().Index, Dst: ipNet(r.Dst), Table: syscall.RT_TABLE_MAIN}
 		if r.Via.IsValid() {
 			want.Gw = net.IP(r.Via.AsSlice())

@@ -73,6 +73,10 @@ type daemon struct {
 	mu       sync.Mutex
 	podRoute map[string]netlink.Route // from the last node list, reapplied locally
 
+	// routesMu keeps the two loops (node list, local) from changing the
+	// routing table at the same time with different views of it.
+	routesMu sync.Mutex
+
 	boosted map[int]bool // bfdd processes given bfdNice
 }
 
@@ -129,27 +133,36 @@ func main() {
 	if err := netlink.LinkSubscribe(links, ctx.Done()); err != nil {
 		log.Printf("link updates: %v (routes are still checked every second)", err)
 	}
-	resync := time.NewTicker(*interval)
-	defer resync.Stop()
-	local := time.NewTicker(time.Second)
-	defer local.Stop()
-	for {
-		if err := d.sync(ctx); err != nil {
-			log.Printf("sync: %v", err)
-		}
-	wait:
+	// The node list is read in a loop of its own: a read that hangs (the
+	// node's link is down, the API server is far) must not hold back the
+	// local routes, which the kernel took away with that very link. With
+	// one loop, a link that came back waited 3.4 s for its routes, behind a
+	// node list sent while it was down.
+	go func() {
+		resync := time.NewTicker(*interval)
+		defer resync.Stop()
 		for {
+			if err := d.sync(ctx); err != nil {
+				log.Printf("sync: %v", err)
+			}
 			select {
 			case <-ctx.Done():
 				return
 			case <-resync.C:
-				break wait
-			case <-links:
-			case <-local.C:
-				d.boostBFD()
 			}
-			d.syncLocal()
 		}
+	}()
+	local := time.NewTicker(time.Second)
+	defer local.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-links:
+		case <-local.C:
+			d.boostBFD()
+		}
+		d.syncLocal()
 	}
 }
 
@@ -159,6 +172,8 @@ func (d *daemon) syncLocal() {
 	d.mu.Lock()
 	want := d.podRoute
 	d.mu.Unlock()
+	d.routesMu.Lock()
+	defer d.routesMu.Unlock()
 	var errs []string
 	if want != nil {
 		if err := d.syncRoutes(want); err != nil {
@@ -223,12 +238,14 @@ func (d *daemon) sync(ctx context.Context) error {
 	d.mu.Lock()
 	d.podRoute = want
 	d.mu.Unlock()
+	d.routesMu.Lock()
 	if err := d.syncRoutes(want); err != nil {
 		errs = append(errs, err.Error())
 	}
 	if err := d.syncLabRoutes(); err != nil {
 		errs = append(errs, err.Error())
 	}
+	d.routesMu.Unlock()
 	if err := d.syncMasquerade(); err != nil {
 		errs = append(errs, err.Error())
 	}

@@ -32,7 +32,14 @@ type Runner struct {
 	// WorkDir is the checkout the lanes' packages are relative to.
 	WorkDir string
 	// GoTestSum is the command that runs gotestsum (gotest.tools/gotestsum
-	// from the module's tools file).
+	// from the module's tools file). It must be the gotestsum binary itself,
+	// not `go tool gotestsum`: go tool passes every signal it gets on to the
+	// tool, so the interrupt sent to the lane's process group reached
+	// gotestsum twice, and a second interrupt kills gotestsum outright (its
+	// handler forwards the first to go test, then stops listening). With
+	// gotestsum gone, go test and the test binary lost their output pipe in
+	// the middle of tearing their lab down (CI, stop 18: the lab was left).
+	// ResolveGoTestSum turns the go tool form into the binary's path.
 	GoTestSum []string
 }
 
@@ -117,6 +124,11 @@ func (r *Runner) runLane(ctx context.Context, l Lane) (res Result) {
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
 	cmd.WaitDelay = 10 * time.Minute
 	err = cmd.Run()
+	if ctx.Err() != nil {
+		// Whatever of the group is still running is a test binary taking
+		// its lab down: the lane is not over until it is done.
+		waitGroupGone(cmd.Process.Pid, cmd.WaitDelay)
+	}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
@@ -136,6 +148,39 @@ func (r *Runner) runLane(ctx context.Context, l Lane) (res Result) {
 		res.Error = fmt.Sprintf("go test exited %d with no failed test (build error or timeout: see %s)", res.ExitCode, logf.Name())
 	}
 	return res
+}
+
+// waitGroupGone waits until no process of process group pgid remains, or
+// for at most limit; then it kills what is left.
+func waitGroupGone(pgid int, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for syscall.Kill(-pgid, 0) == nil {
+		if time.Now().After(deadline) {
+			syscall.Kill(-pgid, syscall.SIGKILL)
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// ResolveGoTestSum returns the path of the gotestsum binary that
+// `go tool -modfile=<modfile> gotestsum` would run (building it if it is
+// not built yet), so that the runner runs gotestsum itself (see
+// Runner.GoTestSum).
+func ResolveGoTestSum(ctx context.Context, dir, modfile string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "tool", "-modfile="+modfile, "-n", "gotestsum")
+	cmd.Dir = dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("finding gotestsum (go tool -modfile=%s -n gotestsum): %v: %s; the matrix runner needs Go and the module proxy once to build it (see README, Testing)", modfile, err, strings.TrimSpace(stderr.String()))
+	}
+	path := strings.TrimSpace(string(out))
+	if _, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("go tool -n gotestsum printed %q, which is not a file: %v", path, err)
+	}
+	return path, nil
 }
 
 // testEvent is the part of a go test -json event the runner reads.
