@@ -33,6 +33,9 @@ func TestCatalog(t *testing.T) {
 			results = append(results, res)
 			for _, st := range res.Steps {
 				t.Logf("step %q: applied in %.1fs, green after %.1fs %s", st.Name, st.ApplySeconds, st.GreenSeconds, st.Error)
+				if st.Waited != "" {
+					t.Logf("step %q was slow to go green; the last failure seen before it was: %s", st.Name, st.Waited)
+				}
 			}
 			switch res.Status {
 			case scenarios.Skip:

@@ -410,7 +410,20 @@ func (l *Lab) upRouters(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, r := range l.topo.Routers {
+	// Every router and client starts at once: each start is mostly waiting
+	// (container create, FRR's daemons), and one after another the
+	// reference topology's five routers and client took 44 s, 16 s longer
+	// than MetalLB beside them. Results go into the maps only once all are
+	// done; whatever started is kept there for Down even if another failed.
+	type started struct {
+		name   string
+		router *routers.FRR
+		client *routers.Host
+		err    error
+	}
+	results := make([]started, len(l.topo.Routers)+len(l.topo.Clients))
+	var wg sync.WaitGroup
+	for i, r := range l.topo.Routers {
 		spec, err := routerSpec(plan, r.Name)
 		if err != nil {
 			return err
@@ -424,33 +437,50 @@ func (l *Lab) upRouters(ctx context.Context) error {
 		for _, a := range r.Interfaces {
 			opts = append(opts, routers.WithNetwork(l.NetworkName(a.Network), a.IPv4, a.IPv6))
 		}
-		f, err := routers.Start(ctx, spec, opts...)
-		if err != nil {
-			return err
-		}
-		l.routers[r.Name] = f
-		l.execs[r.Name] = f
-		// Without a default route, a packet the router has no route for
-		// is dropped here instead of being sent to the host.
-		if err := dropDefaultRoutes(ctx, f); err != nil {
-			return fmt.Errorf("router %s: %w", r.Name, err)
-		}
+		wg.Go(func() {
+			res := started{name: r.Name}
+			res.router, res.err = routers.Start(ctx, spec, opts...)
+			// Without a default route, a packet the router has no route
+			// for is dropped here instead of being sent to the host.
+			if res.err == nil {
+				if err := dropDefaultRoutes(ctx, res.router); err != nil {
+					res.err = fmt.Errorf("router %s: %w", r.Name, err)
+				}
+			}
+			results[i] = res
+		})
 	}
-	for _, c := range l.topo.Clients {
+	for j, c := range l.topo.Clients {
 		via, _ := l.topo.Router(c.Via)
 		att, _ := via.Interface(c.Network)
-		var opts []routers.Option
-		opts = append(opts, routers.WithImage(l.refs[images.FRR]), routers.WithLab(l.id),
-			routers.WithNamePrefix("peerlab-"+l.id+"-"), routers.WithoutDockerDefaultRoute(),
-			routers.WithNetwork(l.NetworkName(c.Network), c.IPv4, c.IPv6))
-		h, err := routers.StartHost(ctx, c.Name, []netip.Addr{att.IPv4, att.IPv6}, opts...)
-		if err != nil {
-			return fmt.Errorf("client %s: %w", c.Name, err)
-		}
-		l.clients[c.Name] = h
-		l.execs[c.Name] = h
+		opts := []routers.Option{routers.WithImage(l.refs[images.FRR]), routers.WithLab(l.id),
+			routers.WithNamePrefix("peerlab-" + l.id + "-"), routers.WithoutDockerDefaultRoute(),
+			routers.WithNetwork(l.NetworkName(c.Network), c.IPv4, c.IPv6)}
+		wg.Go(func() {
+			res := started{name: c.Name}
+			res.client, res.err = routers.StartHost(ctx, c.Name, []netip.Addr{att.IPv4, att.IPv6}, opts...)
+			if res.err != nil {
+				res.err = fmt.Errorf("client %s: %w", c.Name, res.err)
+			}
+			results[len(l.topo.Routers)+j] = res
+		})
 	}
-	return nil
+	wg.Wait()
+	var errs []error
+	for _, res := range results {
+		switch {
+		case res.router != nil:
+			l.routers[res.name] = res.router
+			l.execs[res.name] = res.router
+		case res.client != nil:
+			l.clients[res.name] = res.client
+			l.execs[res.name] = res.client
+		}
+		if res.err != nil {
+			errs = append(errs, res.err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // dropDefaultRoutes removes Docker's default routes (towards the host) from

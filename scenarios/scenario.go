@@ -81,7 +81,14 @@ type StepResult struct {
 	ApplySeconds float64 `json:"applySeconds"`
 	GreenSeconds float64 `json:"greenSeconds"`
 	Error        string  `json:"error,omitempty"`
+	// Waited is, for a step that took longer than slowGreen to go green,
+	// the last failure seen while waiting: what held it up.
+	Waited string `json:"waited,omitempty"`
 }
+
+// slowGreen is how long a step may take to go green before its result says
+// what it was waiting for (a catalog step is usually green in 10-30 s).
+const slowGreen = 40 * time.Second
 
 // Suite runs scenarios one after another on one running lab, each from the
 // base topology.
@@ -194,10 +201,21 @@ func (s *Suite) step(ctx context.Context, t *topologies.Topology, st Step) (Step
 		}
 	}
 	check := All(checks...)
-	if err := Eventually(ctx, s.Lab, timeout, time.Second, check); err != nil {
+	var last error
+	remember := func(ctx context.Context, lab *harness.Lab) error {
+		err := check(ctx, lab)
+		if err != nil {
+			last = err
+		}
+		return err
+	}
+	if err := Eventually(ctx, s.Lab, timeout, time.Second, remember); err != nil {
 		return sr, err
 	}
 	sr.GreenSeconds = time.Since(start).Round(10 * time.Millisecond).Seconds()
+	if last != nil && time.Since(start) > slowGreen {
+		sr.Waited = last.Error()
+	}
 	if st.Disruptive {
 		return sr, nil
 	}
