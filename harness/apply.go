@@ -239,6 +239,7 @@ func immutableChanges(cur, next topologies.Topology) error {
 // to others first).
 var managedKinds = []schema.GroupVersionKind{
 	advertisementKind,
+	{Group: "metallb.io", Version: "v1beta1", Kind: "L2Advertisement"},
 	{Group: "metallb.io", Version: "v1beta2", Kind: "BGPPeer"},
 	{Group: "metallb.io", Version: "v1beta1", Kind: "BFDProfile"},
 	{Group: "metallb.io", Version: "v1beta1", Kind: "IPAddressPool"},

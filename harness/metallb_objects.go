@@ -139,6 +139,17 @@ func metallbObjects(p *Plan) ([]*unstructured.Unstructured, error) {
 			Spec:       spec,
 		})
 	}
+	for _, a := range m.L2Advertisements {
+		spec := metallbv1beta1.L2AdvertisementSpec{IPAddressPools: a.Pools, Interfaces: a.Interfaces}
+		if len(a.Nodes) > 0 {
+			spec.NodeSelectors = nodeSelectors(a.Nodes)
+		}
+		objs = append(objs, &metallbv1beta1.L2Advertisement{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "metallb.io/v1beta1", Kind: "L2Advertisement"},
+			ObjectMeta: meta(a.Name),
+			Spec:       spec,
+		})
+	}
 	out := make([]*unstructured.Unstructured, 0, len(objs))
 	for _, o := range objs {
 		obj, err := toUnstructured(o)

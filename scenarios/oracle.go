@@ -124,6 +124,11 @@ func NewExpectation(p *harness.Plan, facts map[string]ServiceFacts, opts ...Expe
 	}
 	t := p.Topology
 	for _, pool := range t.MetalLB.Pools {
+		if t.MetalLB.L2Pool(pool.Name) {
+			// Inside the nodes' network, whose connected routes the
+			// routers hold: not the oracle's address space.
+			continue
+		}
 		rs, _ := pool.Ranges()
 		e.space = append(e.space, rs...)
 	}
@@ -143,7 +148,9 @@ func NewExpectation(p *harness.Plan, facts map[string]ServiceFacts, opts ...Expe
 		f := facts[s.Name]
 		for _, ip := range f.IPs {
 			pool, ok := poolOf(t, ip)
-			if !ok {
+			if !ok || t.MetalLB.L2Pool(pool.Name) {
+				// An L2 pool's addresses are answered for by ARP on
+				// the nodes' network, never routed (see L2Announced).
 				continue
 			}
 			for _, ad := range t.MetalLB.Advertisements {
@@ -342,15 +349,7 @@ func aggregate(ip netip.Addr, ad topologies.BGPAdvertisement) netip.Prefix {
 }
 
 func poolOf(t topologies.Topology, ip netip.Addr) (topologies.Pool, bool) {
-	for _, pool := range t.MetalLB.Pools {
-		rs, _ := pool.Ranges()
-		for _, r := range rs {
-			if r.Contains(ip) {
-				return pool, true
-			}
-		}
-	}
-	return topologies.Pool{}, false
+	return t.MetalLB.PoolOf(ip)
 }
 
 // checkAssignments compares each service's addresses with what its

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/peerlab/peerlab/harness"
+	"github.com/peerlab/peerlab/topologies"
 )
 
 // reply is the backend's answer (images/backend).
@@ -150,6 +151,9 @@ type vantage struct {
 // the clients behind them.
 func vantages(e *Expectation, ip netip.Addr) []vantage {
 	t := e.Plan.Topology
+	if pool, ok := poolOf(t, ip); ok && t.MetalLB.L2Pool(pool.Name) {
+		return l2Vantages(t)
+	}
 	nodes := map[netip.Addr]bool{}
 	for _, n := range e.Plan.Nodes {
 		nodes[n.IPv4], nodes[n.IPv6] = true, true
@@ -193,6 +197,26 @@ func vantages(e *Expectation, ip netip.Addr) []vantage {
 				a = c.IPv6
 			}
 			out = append(out, vantage{name: c.Name, addr: a})
+		}
+	}
+	return out
+}
+
+// l2Vantages reach an L2 pool's address without any route: the routers and
+// clients on the nodes' network ARP for it themselves, and the clients
+// behind such a router go through it.
+func l2Vantages(t topologies.Topology) []vantage {
+	var out []vantage
+	onNodes := map[string]bool{}
+	for _, r := range t.Routers {
+		if _, ok := r.Interface(t.Cluster.Network); ok {
+			onNodes[r.Name] = true
+			out = append(out, vantage{name: r.Name})
+		}
+	}
+	for _, c := range t.Clients {
+		if c.Network == t.Cluster.Network || onNodes[c.Via] {
+			out = append(out, vantage{name: c.Name, addr: c.IPv4})
 		}
 	}
 	return out

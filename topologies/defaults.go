@@ -139,13 +139,25 @@ func (t Topology) WithDefaults() Topology {
 		}
 	}
 	if len(m.Advertisements) == 0 && len(m.Pools) > 0 {
-		// No pools named: every pool, as in MetalLB, including pools a
-		// later change adds.
-		m.Advertisements = []BGPAdvertisement{{}}
+		switch bgp := m.BGPPools(); {
+		case len(m.L2Advertisements) == 0:
+			// No pools named: every pool, as in MetalLB, including pools a
+			// later change adds.
+			m.Advertisements = []BGPAdvertisement{{}}
+		case len(bgp) > 0:
+			// With L2 pools, every pool but those: an empty list would
+			// announce the L2 pools by BGP too.
+			m.Advertisements = []BGPAdvertisement{{Pools: bgp}}
+		}
 	}
 	for i := range m.Advertisements {
 		if m.Advertisements[i].Name == "" {
 			m.Advertisements[i].Name = fmt.Sprintf("advertisement-%d", i)
+		}
+	}
+	for i := range m.L2Advertisements {
+		if m.L2Advertisements[i].Name == "" {
+			m.L2Advertisements[i].Name = fmt.Sprintf("l2advertisement-%d", i)
 		}
 	}
 
@@ -225,6 +237,13 @@ func (t Topology) Clone() Topology {
 		a.Communities = slices.Clone(a.Communities)
 		a.Nodes = slices.Clone(a.Nodes)
 		a.Peers = slices.Clone(a.Peers)
+	}
+	m.L2Advertisements = slices.Clone(m.L2Advertisements)
+	for i := range m.L2Advertisements {
+		a := &m.L2Advertisements[i]
+		a.Pools = slices.Clone(a.Pools)
+		a.Nodes = slices.Clone(a.Nodes)
+		a.Interfaces = slices.Clone(a.Interfaces)
 	}
 	t.Services = slices.Clone(t.Services)
 	for i := range t.Services {

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"net/netip"
 	"reflect"
+	"strings"
 )
 
 // SlotStride is how far Shift moves a network per slot, in networks of its own size: 16, so
@@ -74,6 +75,22 @@ func (t Topology) Shift(n int) (Topology, error) {
 			}
 		}
 	})
+	// Pool addresses are text; an L2 pool lies inside the nodes' network and
+	// moves with it (a BGP pool lies outside every network and stays).
+	for i := range t.MetalLB.Pools {
+		addrs := t.MetalLB.Pools[i].Addresses
+		for j, a := range addrs {
+			r, perr := ParsePoolAddress(a)
+			if perr != nil || shiftAddr(r.From) == r.From {
+				continue
+			}
+			if p, perr := netip.ParsePrefix(strings.TrimSpace(a)); perr == nil {
+				addrs[j] = netip.PrefixFrom(shiftAddr(p.Addr()), p.Bits()).String()
+			} else {
+				addrs[j] = shiftAddr(r.From).String() + "-" + shiftAddr(r.To).String()
+			}
+		}
+	}
 	if err != nil {
 		return Topology{}, err
 	}

@@ -3,6 +3,7 @@ package topologies
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -236,6 +237,59 @@ type MetalLB struct {
 	Peers          []MetalLBPeer      `json:"peers"`
 	BFDProfiles    []BFDProfile       `json:"bfdProfiles,omitempty"`
 	Advertisements []BGPAdvertisement `json:"advertisements,omitempty"`
+	// L2Advertisements announce pools in L2 mode: one node answers ARP for each of the
+	// pools' service IPs on the nodes' network. A pool they name is an L2 pool (see
+	// L2Pool): it lies inside the nodes' network, and no BGPAdvertisement announces it.
+	L2Advertisements []L2Advertisement `json:"l2Advertisements,omitempty"`
+}
+
+// L2Advertisement is a MetalLB L2Advertisement.
+type L2Advertisement struct {
+	// Name of the L2Advertisement; default "l2advertisement-<index>".
+	Name string `json:"name,omitempty"`
+	// Pools announced in L2 mode, by name. Required: unlike MetalLB's empty list (every
+	// pool), a lab names them, since a pool is checked in one mode.
+	Pools []string `json:"pools"`
+	// Nodes limits the nodes that may answer for the pools' IPs (MetalLB nodeSelectors, by
+	// node name); empty means every node.
+	Nodes []string `json:"nodes,omitempty"`
+	// Interfaces limits the node interfaces MetalLB answers on; empty means all. A kind
+	// node has one: eth0, on the nodes' network.
+	Interfaces []string `json:"interfaces,omitempty"`
+}
+
+// L2Pool reports whether an L2Advertisement names the pool.
+func (m MetalLB) L2Pool(name string) bool {
+	for _, a := range m.L2Advertisements {
+		if slices.Contains(a.Pools, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// PoolOf returns the pool whose addresses hold ip.
+func (m MetalLB) PoolOf(ip netip.Addr) (Pool, bool) {
+	for _, pool := range m.Pools {
+		rs, _ := pool.Ranges()
+		for _, r := range rs {
+			if r.Contains(ip) {
+				return pool, true
+			}
+		}
+	}
+	return Pool{}, false
+}
+
+// BGPPools are the names of the pools announced by BGP: every pool that is not an L2 pool.
+func (m MetalLB) BGPPools() []string {
+	var out []string
+	for _, p := range m.Pools {
+		if !m.L2Pool(p.Name) {
+			out = append(out, p.Name)
+		}
+	}
+	return out
 }
 
 // Pool is an IPAddressPool.

@@ -37,6 +37,7 @@ func (t Topology) Validate() error {
 	v.routers()
 	v.clients()
 	v.metallb()
+	v.l2()
 	v.backend()
 	v.receive()
 	v.services()
@@ -88,6 +89,9 @@ type space struct {
 	path string
 	r    AddrRange
 	text string
+	// nodes marks the nodes' network, l2 an L2 pool's range: an L2 pool
+	// lies inside the nodes' network by design (see validator.l2).
+	nodes, l2 bool
 }
 
 func newValidator(t *Topology) *validator {
@@ -406,7 +410,7 @@ func (v *validator) networks() {
 					v.add(fp, "the dynamic range %s holds %s nodes, the cluster has %d", dyn, capacity, t.Cluster.Nodes())
 				}
 			}
-			v.spaces = append(v.spaces, space{path: fp, r: PrefixRange(p), text: p.String()})
+			v.spaces = append(v.spaces, space{path: fp, r: PrefixRange(p), text: p.String(), nodes: n.Name == t.Cluster.Network})
 		}
 	}
 }
@@ -487,6 +491,9 @@ func (v *validator) static(path string, a netip.Addr, subnet netip.Prefix, netwo
 func (v *validator) overlaps() {
 	for i, s := range v.spaces {
 		for _, o := range v.spaces[:i] {
+			if (s.l2 && o.nodes) || (s.nodes && o.l2) {
+				continue
+			}
 			if s.r.Overlaps(o.r) {
 				v.add(s.path, "%s overlaps %s (%s)", s.text, o.path, o.text)
 			}

@@ -55,7 +55,7 @@ func (v *validator) metallb() {
 				continue
 			}
 			hasFamily[r.Is6()] = true
-			v.spaces = append(v.spaces, space{path: ap, r: r, text: s})
+			v.spaces = append(v.spaces, space{path: ap, r: r, text: s, l2: m.L2Pool(p.Name)})
 			v.poolAddrs[i] = append(v.poolAddrs[i], poolAddr{path: ap, text: s, r: r})
 		}
 		if p.AvoidBuggyIPs && len(v.poolAddrs[i]) > 0 && !slices.ContainsFunc(v.poolAddrs[i], func(a poolAddr) bool { return hasUnbuggyAddr(a.r) }) {
@@ -312,7 +312,7 @@ var subdomainRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9](
 
 func (v *validator) advertisements() {
 	m := v.t.MetalLB
-	if len(m.Advertisements) == 0 && len(m.Pools) > 0 {
+	if len(m.Advertisements) == 0 && len(m.BGPPools()) > 0 {
 		v.add("metallb.advertisements", "none: no pool would be announced (WithDefaults adds one for every pool)")
 	}
 	names := map[string]int{}
@@ -405,7 +405,7 @@ func (v *validator) advertisements() {
 		return
 	}
 	for i, p := range m.Pools {
-		if p.Name != "" && !advertised[p.Name] {
+		if p.Name != "" && !advertised[p.Name] && !m.L2Pool(p.Name) {
 			v.add(v.poolPath[i], "no advertisement announces this pool")
 		}
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 func TestRoundTrip(t *testing.T) {
-	inputs := map[string]Topology{"full": fullTopology(), "dual": dual().WithDefaults(), "minimal": minimal()}
+	inputs := map[string]Topology{"full": fullTopology(), "full-l2": fullL2Topology(), "dual": dual().WithDefaults(), "minimal": minimal()}
 	for _, n := range Names() {
 		inputs[n], _ = Builtin(n)
 	}
@@ -36,10 +36,14 @@ func TestRoundTrip(t *testing.T) {
 func TestFullTopologyCoversEveryField(t *testing.T) {
 	set := map[string]bool{}
 	markSet(reflect.ValueOf(fullTopology()), set)
+	markSet(reflect.ValueOf(fullL2Topology()), set)
 	for _, f := range allFields(reflect.TypeFor[Topology]()) {
 		if !set[f] {
-			t.Errorf("fullTopology leaves %s at its zero value everywhere", f)
+			t.Errorf("fullTopology and fullL2Topology leave %s at its zero value everywhere", f)
 		}
+	}
+	if err := fullL2Topology().Validate(); err != nil {
+		t.Errorf("fullL2Topology does not validate: %v", err)
 	}
 	if err := fullTopology().Validate(); err != nil {
 		t.Errorf("fullTopology does not validate: %v", err)
@@ -262,6 +266,20 @@ func fullTopology() Topology {
 		{Name: "local", ExternalTrafficPolicy: ETPLocal, Replicas: 3, Port: 80},
 	}
 	return t
+}
+
+// fullL2Topology sets the L2 fields, which fullTopology (dual stack) cannot: L2 mode is
+// checked in IPv4 labs only.
+func fullL2Topology() Topology {
+	t := SingleHop()
+	t.Name = "full-l2"
+	t.Cluster.IPFamily = IPv4
+	m := &t.MetalLB
+	m.Pools = append(m.Pools, Pool{Name: "l2", Addresses: []string{"172.30.0.100-172.30.0.109", "172.30.0.112/29"}})
+	m.L2Advertisements = []L2Advertisement{{Name: "l2", Pools: []string{"l2"}, Nodes: []string{"worker"}, Interfaces: []string{NodeInterface}}}
+	m.Advertisements = []BGPAdvertisement{{Name: "bgp", Pools: []string{"default"}}}
+	t.Services = append(t.Services, Service{Name: "web", Pool: "l2"})
+	return t.WithDefaults()
 }
 
 // markSet records "Type.Field" for every field that is non-zero somewhere in v.

@@ -39,6 +39,9 @@ type serviceStatus struct {
 	Port    int          `json:"port"`
 	IPs     []netip.Addr `json:"ips"`
 	Pending string       `json:"pending,omitempty"`
+	// L2Node is, for a service of an L2 pool, the node MetalLB's
+	// ServiceL2Status names: the one answering ARP for its address.
+	L2Node string `json:"l2Node,omitempty"`
 }
 
 type routerStatus struct {
@@ -105,12 +108,27 @@ func runStatus(ctx context.Context, args []string) error {
 			return cmp.Or(cmp.Compare(a.Node, b.Node), cmp.Compare(a.Peer, b.Peer))
 		})
 	}
+	var l2Owners map[string]string
+	if len(lab.Topology().MetalLB.L2Advertisements) > 0 {
+		if l2Owners, err = lab.L2Owners(ctx); err != nil {
+			return err
+		}
+	}
 	for _, s := range lab.Topology().Services {
 		sips, err := lab.ServiceIPs(ctx, s.Name)
 		if err != nil {
 			return fmt.Errorf("service %s: %w", s.Name, err)
 		}
 		ss := serviceStatus{Name: s.Name, Port: s.Port, IPs: sips}
+		if slices.ContainsFunc(sips, func(ip netip.Addr) bool {
+			p, ok := lab.Topology().MetalLB.PoolOf(ip)
+			return ok && lab.Topology().MetalLB.L2Pool(p.Name)
+		}) {
+			ss.L2Node = l2Owners[s.Name]
+			if ss.L2Node == "" {
+				ss.L2Node = "(none yet)"
+			}
+		}
 		if len(sips) == 0 {
 			evs, _ := lab.ServiceEvents(ctx, s.Name)
 			ss.Pending = "pending"
@@ -180,6 +198,9 @@ func printLabStatus(st labStatus) {
 		state := fmt.Sprint(s.IPs)
 		if s.Pending != "" {
 			state = s.Pending
+		}
+		if s.L2Node != "" {
+			state += "  L2, answered by " + s.L2Node
 		}
 		fmt.Printf("  service %s:%d  %s\n", s.Name, s.Port, state)
 	}

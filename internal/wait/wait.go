@@ -35,6 +35,19 @@ func Permanent(err error) error { return permanentError{err} }
 // telling one. When ctx ended, its error (cause) is wrapped too; that is
 // all there is when ctx ended before any call of fn returned.
 func Until(ctx context.Context, timeout, interval time.Duration, fn func(ctx context.Context) error) error {
+	return until(ctx, timeout, interval, false, fn)
+}
+
+// Paced is Until, except that after a call the next one waits at least as
+// long as that call took (or interval, if longer): the poll spends at most
+// half its time calling fn. For checks whose calls load what they watch: a
+// round of lab checks runs vtysh in every speaker's FRR, and back to back
+// they kept FRR's own config reloads from finishing on two cores.
+func Paced(ctx context.Context, timeout, interval time.Duration, fn func(ctx context.Context) error) error {
+	return until(ctx, timeout, interval, true, fn)
+}
+
+func until(ctx context.Context, timeout, interval time.Duration, paced bool, fn func(ctx context.Context) error) error {
 	start := time.Now()
 	parent := ctx
 	if err := parent.Err(); err != nil {
@@ -49,7 +62,12 @@ func Until(ctx context.Context, timeout, interval time.Duration, fn func(ctx con
 
 	var last error
 	for {
+		began := time.Now()
 		err := fn(cctx)
+		gap := interval
+		if took := time.Since(began); paced && took > gap {
+			gap = took
+		}
 		if err == nil {
 			return nil
 		}
@@ -61,7 +79,7 @@ func Until(ctx context.Context, timeout, interval time.Duration, fn func(ctx con
 			last = err
 		}
 		if cctx.Err() == nil {
-			timer := time.NewTimer(interval)
+			timer := time.NewTimer(gap)
 			select {
 			case <-cctx.Done():
 				timer.Stop()

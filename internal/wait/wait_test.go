@@ -127,3 +127,41 @@ func TestUntilKeepsMeaningfulError(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// Paced waits after each call at least as long as the call took, so a slow
+// check is never run back to back; Until keeps its interval.
+func TestPacedGapFollowsTheCall(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		poll   func(context.Context, time.Duration, time.Duration, func(context.Context) error) error
+		minGap time.Duration
+	}{
+		{"Paced", Paced, 40 * time.Millisecond},
+		{"Until", Until, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var ends, starts []time.Time
+			err := c.poll(t.Context(), 5*time.Second, time.Millisecond, func(context.Context) error {
+				starts = append(starts, time.Now())
+				time.Sleep(50 * time.Millisecond) // the call's own work
+				ends = append(ends, time.Now())
+				if len(starts) < 4 {
+					return errors.New("not yet")
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 1; i < len(starts); i++ {
+				gap := starts[i].Sub(ends[i-1])
+				if gap < c.minGap {
+					t.Errorf("call %d began %s after call %d ended, want at least %s", i+1, gap, i, c.minGap)
+				}
+				if c.minGap == 0 && gap > 40*time.Millisecond {
+					t.Errorf("call %d began %s after call %d ended: Until waits its interval (1ms), not the call's time", i+1, gap, i)
+				}
+			}
+		})
+	}
+}
