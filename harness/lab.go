@@ -599,6 +599,11 @@ func (l *Lab) teardown(ctx context.Context) error {
 	if v4, v6, err := l.guard.dropped(ctx); err == nil {
 		l.logf("egress guard dropped %d IPv4 and %d IPv6 packets", v4, v6)
 	}
+	start := time.Now()
+	var took []string
+	mark := func(what string) {
+		took = append(took, fmt.Sprintf("%s %.1fs", what, time.Since(start).Seconds()))
+	}
 	// A paused container (a fault left in place) cannot be removed.
 	if err := l.unpauseAll(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("unpause: %w", err))
@@ -616,6 +621,7 @@ func (l *Lab) teardown(ctx context.Context) error {
 	})
 	wg.Go(func() { sweepErr = routers.SweepContainers(ctx, l.id) })
 	wg.Wait()
+	mark("cluster and containers")
 	errs = append(errs, kindErr, sweepErr)
 	// Sweep: whatever labelled container is left, then the networks.
 	if err := routers.Sweep(ctx, l.id); err != nil {
@@ -624,16 +630,18 @@ func (l *Lab) teardown(ctx context.Context) error {
 	if err := removeLabNetworks(ctx, l.docker, l.id); err != nil {
 		errs = append(errs, err)
 	}
+	mark("networks")
 	if err := l.guard.remove(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	if err := os.RemoveAll(l.stateDir); err != nil {
 		errs = append(errs, err)
 	}
+	mark("guard and state")
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("lab %s down: %w", l.id, err)
 	}
-	l.logf("down")
+	l.logf("down (%s)", strings.Join(took, ", "))
 	return nil
 }
 
