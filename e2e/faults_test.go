@@ -25,7 +25,7 @@ import (
 // router; the numbers are reported, not timed (see README: Faults).
 func TestFaults(t *testing.T) {
 	ctx := testContext(t)
-	lab := sharedLab(t, ctx, topologies.SingleHop())
+	lab := sharedLab(t, ctx, inFamily(t, topologies.SingleHop()))
 	coreChecks(t, ctx, lab)
 
 	nodes, err := lab.Nodes(ctx)
@@ -83,7 +83,7 @@ func TestFaults(t *testing.T) {
 	// a backend announce, and each forwards to its own pods only, so no
 	// request should fail once the next hop is gone.
 	t.Run("link-etp-local", func(t *testing.T) {
-		local := topologies.SingleHop()
+		local := inFamily(t, topologies.SingleHop())
 		for i := range local.Services {
 			local.Services[i].ExternalTrafficPolicy = topologies.ETPLocal
 		}
@@ -96,7 +96,7 @@ func TestFaults(t *testing.T) {
 		report = append(report, c)
 		t.Logf("\n%s", scenarios.ConvergenceTable([]scenarios.Convergence{c}))
 		require.NoError(t, err)
-		_, err = lab.Apply(ctx, topologies.SingleHop())
+		_, err = lab.Apply(ctx, inFamily(t, topologies.SingleHop()))
 		require.NoError(t, err, "back to ETP Cluster")
 		require.NoError(t, scenarios.Eventually(ctx, lab, 2*time.Minute, time.Second, scenarios.Converged()), "green after going back")
 	})

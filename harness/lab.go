@@ -421,13 +421,18 @@ func (l *Lab) upRouters(ctx context.Context) error {
 		client *routers.Host
 		err    error
 	}
+	// Every spec first: a failure here must not leave starts running that
+	// nobody waits for.
+	specs := make([]routers.Spec, len(l.topo.Routers))
+	for i, r := range l.topo.Routers {
+		if specs[i], err = routerSpec(plan, r.Name); err != nil {
+			return err
+		}
+	}
 	results := make([]started, len(l.topo.Routers)+len(l.topo.Clients))
 	var wg sync.WaitGroup
 	for i, r := range l.topo.Routers {
-		spec, err := routerSpec(plan, r.Name)
-		if err != nil {
-			return err
-		}
+		spec := specs[i]
 		opts := []routers.Option{
 			routers.WithImage(l.refs[images.FRR]),
 			routers.WithLab(l.id),

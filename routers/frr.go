@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -280,7 +279,7 @@ func Start(ctx context.Context, spec Spec, opts ...Option) (_ *FRR, err error) {
 	exec := NewShellExecutor(docker, dc.GetContainerID())
 	f := &FRR{
 		Querier: NewQuerier(exec), name: name, ctr: dc, docker: docker, exec: exec,
-		stopTimeout: o.stopTimeout, pollEvery: o.pollEvery, spec: spec,
+		stopTimeout: o.stopTimeout, pollEvery: o.pollEvery, spec: spec.Clone(),
 	}
 	defer func() {
 		if err != nil {
@@ -400,18 +399,7 @@ func (f *FRR) ID() string { return f.ctr.GetContainerID() }
 func (f *FRR) Spec() Spec {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	s := f.spec
-	s.Neighbors = slices.Clone(s.Neighbors)
-	s.PeerGroups = slices.Clone(s.PeerGroups)
-	s.ListenRanges = slices.Clone(s.ListenRanges)
-	s.BFDProfiles = slices.Clone(s.BFDProfiles)
-	s.Originate = slices.Clone(s.Originate)
-	s.Redistribute = slices.Clone(s.Redistribute)
-	s.StaticRoutes = slices.Clone(s.StaticRoutes)
-	s.PrefixLists = slices.Clone(s.PrefixLists)
-	s.CommunityLists = slices.Clone(s.CommunityLists)
-	s.RouteMaps = slices.Clone(s.RouteMaps)
-	return s
+	return f.spec.Clone()
 }
 
 // Networks lists the router's attachments with their actual addresses.
@@ -464,7 +452,7 @@ func (f *FRR) Apply(ctx context.Context, spec Spec) error {
 		}
 		return err
 	}
-	f.spec = spec
+	f.spec = spec.Clone()
 	return nil
 }
 

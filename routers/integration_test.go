@@ -248,7 +248,9 @@ func TestMultihopChain(t *testing.T) {
 		}
 		return nil
 	}
-	await(t, r1.Querier, 60*time.Second, "session after r3 restarted", reestablished)
+	// Usually back in 8-17 s; a clean-clone CI run saw 58.9 s once, so the
+	// deadline leaves room, and the time is logged.
+	await(t, r1.Querier, 2*time.Minute, "session after r3 restarted", reestablished)
 	t.Logf("measured: session back %s after r3's restart began", time.Since(restarted).Round(time.Millisecond))
 	capture(t, r1, "bgp-neighbors-after-restart.json", vtyshCmd("show bgp neighbors json")...)
 	ns, err = r1.Neighbors(t.Context())

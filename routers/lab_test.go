@@ -76,10 +76,6 @@ func newLab(t *testing.T) *testLab {
 		t.Skipf("integration test needs the FRR image %s locally (build it with the images kit, or set %s): %v",
 			testImage(), envImage, err)
 	}
-	// Labs have their own id, names and random subnets, so their tests run
-	// side by side: they mostly wait on BGP and BFD timers, and one after
-	// another they took 82 s of the unit lane.
-	t.Parallel()
 	l := &testLab{t: t, id: "rt-" + randomSuffix() + randomSuffix(), docker: docker}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -2,6 +2,7 @@ package routers
 
 import (
 	"net/netip"
+	"reflect"
 	"time"
 )
 
@@ -327,3 +328,38 @@ const (
 
 // Uint32 returns a pointer to v, for the optional numbers of RouteMapSet.
 func Uint32(v uint32) *uint32 { return &v }
+
+// Clone returns a copy of s that shares no list with it, at any depth: a
+// router keeps its own copy of what it runs, and callers edit theirs.
+func (s Spec) Clone() Spec {
+	out := reflect.New(reflect.TypeFor[Spec]()).Elem()
+	deepCopy(out, reflect.ValueOf(s))
+	return out.Interface().(Spec)
+}
+
+// deepCopy copies src into dst, giving every slice its own backing array.
+// Spec holds structs, slices, strings, numbers and netip values only.
+func deepCopy(dst, src reflect.Value) {
+	switch src.Kind() {
+	case reflect.Slice:
+		if src.IsNil() {
+			return
+		}
+		dst.Set(reflect.MakeSlice(src.Type(), src.Len(), src.Len()))
+		for i := range src.Len() {
+			deepCopy(dst.Index(i), src.Index(i))
+		}
+	case reflect.Struct:
+		for i := range src.NumField() {
+			if !src.Type().Field(i).IsExported() {
+				dst.Set(src) // a value type such as netip.Addr
+				return
+			}
+		}
+		for i := range src.NumField() {
+			deepCopy(dst.Field(i), src.Field(i))
+		}
+	default:
+		dst.Set(src)
+	}
+}

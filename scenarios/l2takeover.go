@@ -20,8 +20,9 @@ type L2Takeover struct {
 	// From and To are the owners before and after (Kubernetes node names).
 	From string `json:"from"`
 	To   string `json:"to"`
-	// ARPMs is from the fault until a neighbor's ARP request got exactly
-	// one answer, from another node; CurlMs until a request from the
+	// ARPMs is from the fault until a neighbor sent the ARP request that
+	// got exactly one answer, from another node (probes go every 200 ms
+	// after the last one's second of listening); CurlMs until a request from the
 	// neighbor got its answer; StatusMs until MetalLB's ServiceL2Status
 	// named the new node.
 	ARPMs    float64 `json:"arpMs"`
@@ -132,6 +133,9 @@ func MeasureL2Takeover(ctx context.Context, lab *harness.Lab, service, neighbor 
 	ms := func() float64 { return float64(time.Since(start).Microseconds()) / 1000 }
 	var newMAC string
 	err = wait.Until(ctx, timeout, 200*time.Millisecond, func(ctx context.Context) error {
+		// Stamped when the probe is sent: it then listens a whole second
+		// for every answer.
+		sent := ms()
 		got, err := lab.ARPAnswers(ctx, neighbor, nb.addr, res.IP)
 		if err != nil {
 			return err
@@ -140,7 +144,7 @@ func MeasureL2Takeover(ctx context.Context, lab *harness.Lab, service, neighbor 
 			return fmt.Errorf("ARP answers for %s: %v (the stopped owner %s is %s)", res.IP, got, res.From, macs[res.From])
 		}
 		newMAC = got[0]
-		res.ARPMs = ms()
+		res.ARPMs = sent
 		return nil
 	})
 	if err != nil {

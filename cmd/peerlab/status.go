@@ -109,10 +109,12 @@ func runStatus(ctx context.Context, args []string) error {
 		})
 	}
 	var l2Owners map[string]string
+	var l2Err error
 	if len(lab.Topology().MetalLB.L2Advertisements) > 0 {
-		if l2Owners, err = lab.L2Owners(ctx); err != nil {
-			return err
-		}
+		// Shown on the service's line: during a takeover MetalLB briefly
+		// has two statuses for a service, which is worth seeing, not a
+		// reason to show nothing.
+		l2Owners, l2Err = lab.L2Owners(ctx)
 	}
 	for _, s := range lab.Topology().Services {
 		sips, err := lab.ServiceIPs(ctx, s.Name)
@@ -125,7 +127,10 @@ func runStatus(ctx context.Context, args []string) error {
 			return ok && lab.Topology().MetalLB.L2Pool(p.Name)
 		}) {
 			ss.L2Node = l2Owners[s.Name]
-			if ss.L2Node == "" {
+			switch {
+			case l2Err != nil:
+				ss.L2Node = "(" + l2Err.Error() + ")"
+			case ss.L2Node == "":
 				ss.L2Node = "(none yet)"
 			}
 		}

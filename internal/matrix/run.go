@@ -124,9 +124,10 @@ func (r *Runner) runLane(ctx context.Context, l Lane) (res Result) {
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
 	cmd.WaitDelay = 10 * time.Minute
 	err = cmd.Run()
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && cmd.Process != nil {
 		// Whatever of the group is still running is a test binary taking
-		// its lab down: the lane is not over until it is done.
+		// its lab down: the lane is not over until it is done. (No
+		// process: the interrupt came before the lane started.)
 		waitGroupGone(cmd.Process.Pid, cmd.WaitDelay)
 	}
 	var exit *exec.ExitError
