@@ -44,18 +44,7 @@ func (v *validator) l2() {
 		if len(a.Pools) == 0 {
 			v.add(join(ap, "pools"), "required: name the pools announced in L2 mode (a lab checks each pool in one mode, so there is no 'every pool' here)")
 		}
-		seen := map[string]int{}
-		for j, name := range a.Pools {
-			pp := index(join(ap, "pools"), strconv.Itoa(j))
-			if k, dup := seen[name]; dup {
-				v.add(pp, "%q is already listed (pools[%d]); MetalLB refuses duplicates", name, k)
-				continue
-			}
-			seen[name] = j
-			if _, ok := v.poolIdx[name]; !ok {
-				v.add(pp, "unknown pool %q (%s)", name, known(v.poolIdx))
-			}
-		}
+		v.poolRefs(join(ap, "pools"), a.Pools)
 		if len(a.Nodes) > 0 {
 			v.announcingNodeRefs(join(ap, "nodes"), a.Nodes, "nobody would answer for the pools' IPs")
 		}

@@ -340,17 +340,8 @@ func (v *validator) advertisements() {
 				advertised[p.Name] = true
 			}
 		}
-		seenPool := map[string]int{}
-		for j, name := range a.Pools {
-			pp := index(join(ap, "pools"), strconv.Itoa(j))
-			if k, dup := seenPool[name]; dup {
-				v.add(pp, "%q is already listed (pools[%d]); MetalLB refuses duplicates", name, k)
-				continue
-			}
-			seenPool[name] = j
-			if _, ok := v.poolIdx[name]; !ok {
-				v.add(pp, "unknown pool %q (%s)", name, known(v.poolIdx))
-			}
+		v.poolRefs(join(ap, "pools"), a.Pools)
+		for _, name := range a.Pools {
 			advertised[name] = true
 		}
 
@@ -407,6 +398,23 @@ func (v *validator) advertisements() {
 	for i, p := range m.Pools {
 		if p.Name != "" && !advertised[p.Name] && !m.L2Pool(p.Name) {
 			v.add(v.poolPath[i], "no advertisement announces this pool")
+		}
+	}
+}
+
+// poolRefs checks an advertisement's list of pool names (BGP or L2): each
+// known, none listed twice.
+func (v *validator) poolRefs(path string, names []string) {
+	seen := map[string]int{}
+	for j, name := range names {
+		pp := index(path, strconv.Itoa(j))
+		if k, dup := seen[name]; dup {
+			v.add(pp, "%q is already listed (pools[%d]); MetalLB refuses duplicates", name, k)
+			continue
+		}
+		seen[name] = j
+		if _, ok := v.poolIdx[name]; !ok {
+			v.add(pp, "unknown pool %q (%s)", name, known(v.poolIdx))
 		}
 	}
 }
