@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -28,6 +29,13 @@ func TestCatalog(t *testing.T) {
 	suite := &scenarios.Suite{Lab: lab, Base: lab.Topology(), Out: testWriter{t}, Artifacts: dir}
 	var results []scenarios.Result
 	for _, sc := range scenarios.Catalog() {
+		if ctx.Err() != nil {
+			// Interrupted (SIGINT, the test's deadline): each scenario left
+			// would only fail and dump the lab (20 s each, measured), which
+			// would hold up the lab's removal.
+			t.Errorf("catalog stopped before %s: %v", sc.Name, context.Cause(ctx))
+			break
+		}
 		t.Run(sc.Name, func(t *testing.T) {
 			res := suite.Run(ctx, sc)
 			results = append(results, res)

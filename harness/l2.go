@@ -16,9 +16,10 @@ import (
 	"k8s.io/client-go/dynamic"
 )
 
-// L2 mode: one node answers ARP for each service IP of an L2 pool on the
-// nodes' network. MetalLB says which node in a ServiceL2Status per service;
-// the lab's own view is the MAC that answers an ARP request.
+// L2 mode: one node answers ARP (IPv4) or NDP (IPv6) for each service IP
+// of an L2 pool on the nodes' network. MetalLB says which node in a
+// ServiceL2Status per service; the lab's own view is the MAC that answers
+// a request.
 
 var serviceL2StatusGVR = schema.GroupVersionResource{Group: "metallb.io", Version: "v1beta1", Resource: "servicel2statuses"}
 
@@ -79,28 +80,76 @@ func (l *Lab) NodeMACs(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
-// arpSocket opens a raw ARP socket on the interface that holds the
-// address sys.argv[1]; the address asked about is sys.argv[2]. Raw sockets,
-// since the FRR image has python3 but no arping.
-const arpSocket = `import os, socket, struct, subprocess, sys, time
+// neighborSocket opens a raw packet socket on the interface that holds the
+// address sys.argv[1], for ARP when the address asked about (sys.argv[2])
+// is IPv4, for IPv6 (NDP) when it is IPv6. Raw sockets, since the FRR
+// image has python3 but neither arping nor ndisc6. It defines ask(), which
+// sends one request for the address (an ARP request, or a neighbor
+// solicitation to its solicited-node group), and parse(pkt), which returns
+// (sender MAC, gratuitous) for a packet that announces the address (an ARP
+// reply or a neighbor advertisement for it, or an ARP request for the
+// address itself), else None. An announcement is gratuitous when nobody
+// asked: the ARP request for itself, an ARP reply broadcast to everyone, or
+// a neighbor advertisement without the solicited flag.
+const neighborSocket = `import os, socket, struct, subprocess, sys, time
 src, dst = sys.argv[1], sys.argv[2]
+v6 = ":" in dst
+fam = socket.AF_INET6 if v6 else socket.AF_INET
+me, t = socket.inet_pton(fam, src), socket.inet_pton(fam, dst)
 ifname = None
-for line in subprocess.run(["ip", "-o", "-4", "addr", "show"], capture_output=True, text=True).stdout.splitlines():
+for line in subprocess.run(["ip", "-o", "addr", "show"], capture_output=True, text=True).stdout.splitlines():
     f = line.split()
-    if len(f) > 3 and f[3].split("/")[0] == src:
+    if len(f) > 3 and f[2] == ("inet6" if v6 else "inet") and socket.inet_pton(fam, f[3].split("/")[0]) == me:
         ifname = f[1].split("@")[0]
 if ifname is None:
     sys.exit("no interface holds " + src)
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86DD if v6 else 0x0806))
 s.bind((ifname, 0))
-t = socket.inet_aton(dst)
+mac = s.getsockname()[4]
+
+def csum(b):
+    x = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while x >> 16:
+        x = (x & 0xFFFF) + (x >> 16)
+    return ~x & 0xFFFF
+
+def ask():
+    if not v6:
+        s.send(b"\xff" * 6 + mac + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + mac + me + b"\x00" * 6 + t)
+        return
+    group = b"\xff\x02" + b"\x00" * 9 + b"\x01\xff" + t[13:]
+    ns = struct.pack("!BBHI", 135, 0, 0, 0) + t + b"\x01\x01" + mac
+    c = csum(me + group + struct.pack("!I", len(ns)) + b"\x00\x00\x00\x3a" + ns)
+    ns = ns[:2] + struct.pack("!H", c) + ns[4:]
+    ip6 = struct.pack("!IHBB", 6 << 28, len(ns), 58, 255) + me + group
+    s.send(b"\x33\x33" + group[12:] + mac + b"\x86\xdd" + ip6 + ns)
+
+def parse(pkt):
+    if not v6:
+        if len(pkt) < 42 or pkt[28:32] != t:
+            return None
+        op, bcast = struct.unpack("!H", pkt[20:22])[0], pkt[0:6] == b"\xff" * 6
+        if op == 2:
+            return pkt[22:28].hex(":"), bcast
+        if op == 1 and pkt[38:42] == t:
+            return pkt[22:28].hex(":"), True
+        return None
+    if len(pkt) < 78 or pkt[20] != 58 or pkt[54] != 136 or pkt[62:78] != t:
+        return None
+    sender = pkt[6:12]
+    o = 78
+    while o + 8 <= len(pkt) and pkt[o + 1] > 0:
+        if pkt[o] == 2:
+            sender = pkt[o + 2:o + 8]
+        o += 8 * pkt[o + 1]
+    return sender.hex(":"), not pkt[58] & 0x40
 `
 
-// arpProbe sends one ARP request for the address and prints the sender MAC
-// of every reply for it seen within sys.argv[3] seconds, one per line.
-const arpProbe = arpSocket + `wait = float(sys.argv[3])
-mac = s.getsockname()[4]
-s.send(b"\xff" * 6 + mac + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + mac + socket.inet_aton(src) + b"\x00" * 6 + t)
+// neighborProbe asks once who has the address and prints the MAC of every
+// answer seen within sys.argv[3] seconds, one per line (for NDP the target
+// link-layer address the advertisement carries).
+const neighborProbe = neighborSocket + `wait = float(sys.argv[3])
+ask()
 end = time.time() + wait
 while True:
     left = end - time.time()
@@ -108,55 +157,56 @@ while True:
         break
     s.settimeout(left)
     try:
-        pkt = s.recv(128)
+        pkt = s.recv(256)
     except socket.timeout:
         break
-    if len(pkt) >= 42 and pkt[20:22] == b"\x00\x02" and pkt[28:32] == t:
-        print(pkt[22:28].hex(":"))
+    got = parse(pkt)
+    if got and not got[1]:
+        print(got[0])
 `
 
-// arpListen prints every ARP packet sent from the address, as "op
-// sender-mac target-ip broadcast", one per line. It creates the ready file
-// (sys.argv[4]) once it listens, and stops when the stop file (sys.argv[5])
-// appears, or after sys.argv[3] seconds.
-const arpListen = arpSocket + `wait, ready, stop = float(sys.argv[3]), sys.argv[4], sys.argv[5]
+// neighborListen prints every announcement of the address, as "mac
+// gratuitous(0/1)", one per line. It creates the ready file (sys.argv[4])
+// once it listens, and stops when the stop file (sys.argv[5]) appears, or
+// after sys.argv[3] seconds.
+const neighborListen = neighborSocket + `wait, ready, stop = float(sys.argv[3]), sys.argv[4], sys.argv[5]
 open(ready, "w").close()
 end = time.time() + wait
 while time.time() < end and not os.path.exists(stop):
     s.settimeout(0.2)
     try:
-        pkt = s.recv(128)
+        pkt = s.recv(256)
     except socket.timeout:
         continue
-    if len(pkt) < 42 or pkt[28:32] != t:
-        continue
-    op = struct.unpack("!H", pkt[20:22])[0]
-    print(op, pkt[22:28].hex(":"), socket.inet_ntoa(pkt[38:42]), int(pkt[0:6] == b"\xff" * 6), flush=True)
+    got = parse(pkt)
+    if got:
+        print(got[0], int(got[1]), flush=True)
 os.remove(ready)
 if os.path.exists(stop):
     os.remove(stop)
 `
 
-// ARPListenCommand is the command that, run in a router or client whose
-// address on the nodes' network is src, prints every ARP packet the address
-// ip sends, as "op sender-mac target-ip broadcast(0/1)" lines, from the
-// moment it creates the ready file until the stop file appears (at most
-// limit).
-func ARPListenCommand(src, ip netip.Addr, limit time.Duration, ready, stop string) []string {
-	return []string{"python3", "-c", arpListen, src.String(), ip.String(), strconv.Itoa(int(limit.Seconds())), ready, stop}
+// L2ListenCommand is the command that, run in a router or client whose
+// address on the nodes' network is src (of ip's family), prints every
+// announcement of ip (ARP for IPv4, neighbor advertisements for IPv6) as
+// "sender-mac gratuitous(0/1)" lines, from the moment it creates the ready
+// file until the stop file appears (at most limit).
+func L2ListenCommand(src, ip netip.Addr, limit time.Duration, ready, stop string) []string {
+	return []string{"python3", "-c", neighborListen, src.String(), ip.String(), strconv.Itoa(int(limit.Seconds())), ready, stop}
 }
 
-// ARPAnswers sends an ARP request for ip from the router or client from,
-// whose address on the nodes' network is src, and returns the distinct MACs
-// that answered within a second, sorted.
-func (l *Lab) ARPAnswers(ctx context.Context, from string, src, ip netip.Addr) ([]string, error) {
+// L2Answers asks who has ip (ARP for IPv4, a neighbor solicitation for
+// IPv6) from the router or client from, whose address on the nodes'
+// network in ip's family is src, and returns the distinct MACs that
+// answered within a second, sorted.
+func (l *Lab) L2Answers(ctx context.Context, from string, src, ip netip.Addr) ([]string, error) {
 	e, err := l.Exec(from)
 	if err != nil {
 		return nil, err
 	}
-	stdout, stderr, err := e.Exec(ctx, []string{"python3", "-c", arpProbe, src.String(), ip.String(), "1"})
+	stdout, stderr, err := e.Exec(ctx, []string{"python3", "-c", neighborProbe, src.String(), ip.String(), "1"})
 	if err != nil {
-		return nil, fmt.Errorf("%s: ARP probe for %s: %w: %s", from, ip, err, strings.TrimSpace(string(stderr)))
+		return nil, fmt.Errorf("%s: %s probe for %s: %w: %s", from, L2Protocol(ip), ip, err, strings.TrimSpace(string(stderr)))
 	}
 	var macs []string
 	for _, m := range strings.Fields(string(stdout)) {
@@ -166,4 +216,12 @@ func (l *Lab) ARPAnswers(ctx context.Context, from string, src, ip netip.Addr) (
 	}
 	slices.Sort(macs)
 	return macs, nil
+}
+
+// L2Protocol is how neighbors ask for ip: "ARP" or "NDP".
+func L2Protocol(ip netip.Addr) string {
+	if ip.Is6() {
+		return "NDP"
+	}
+	return "ARP"
 }

@@ -36,9 +36,47 @@ func peerTimersScenario() Scenario {
 				}
 			}
 		},
-		Action: ResetNodeSessions,
+		// The speakers' FRR takes the new timers one reload after the
+		// apply (with frr-k8s, after its own controller's too); a reset
+		// before that renegotiates the old ones for good (seen once on
+		// frr-k8s: three sessions kept hold 30 s for 90 s).
+		Action: func(ctx context.Context, lab *harness.Lab) error {
+			if err := Eventually(ctx, lab, 90*time.Second, time.Second, SpeakersConfiguredTimers(speakerHold, speakerKeepalive)); err != nil {
+				return fmt.Errorf("before resetting the sessions: %w", err)
+			}
+			return ResetNodeSessions(ctx, lab)
+		},
 		Checks: []Check{NegotiatedTimers(speakerHold, speakerKeepalive)},
 	})
+}
+
+// SpeakersConfiguredTimers: every speaker's FRR has the hold and keepalive
+// times configured for each of its planned peers (what it will offer when
+// the session next opens). Backends without FRR on the nodes pass.
+func SpeakersConfiguredTimers(hold, keepalive time.Duration) Check {
+	return func(ctx context.Context, lab *harness.Lab) error {
+		p, err := lab.Plan(ctx)
+		if err != nil {
+			return err
+		}
+		return onSpeakers(ctx, lab, p, func(n harness.Node, q *routers.Querier) error {
+			ns, err := q.Neighbors(ctx)
+			if err != nil {
+				return err
+			}
+			want := map[string]bool{}
+			for _, pp := range p.SpeakerPeers(n.Short()) {
+				want[pp.Address.String()] = true
+			}
+			var errs []error
+			for _, nb := range ns {
+				if want[nb.Address.String()] && (nb.ConfiguredHoldTime != hold || nb.ConfiguredKeepaliveTime != keepalive) {
+					errs = append(errs, fmt.Errorf("neighbor %s: configured hold %s keepalive %s, want %s and %s", nb.Address, nb.ConfiguredHoldTime, nb.ConfiguredKeepaliveTime, hold, keepalive))
+				}
+			}
+			return errors.Join(errs...)
+		})
+	}
 }
 
 // ResetNodeSessions hard-resets every router's sessions with the nodes

@@ -21,34 +21,43 @@ type L2Fact struct {
 	// Owner is the node MetalLB's ServiceL2Status names (Kubernetes name).
 	Owner string
 	// Answers are, by neighbor on the nodes' network, the MACs that
-	// answered its ARP request.
+	// answered its request (ARP for IPv4, NDP for IPv6).
 	Answers map[string][]string
 }
 
-// l2Neighbor is a router or client on the nodes' network, with its address
-// there: where ARP requests for an L2 pool's addresses come from.
+// l2Neighbor is a router or client on the nodes' network, with its
+// addresses there: where requests for an L2 pool's addresses come from.
 type l2Neighbor struct {
-	name string
-	addr netip.Addr
+	name       string
+	ipv4, ipv6 netip.Addr
+}
+
+// addr is the neighbor's address in ip's family (invalid if it has none).
+func (n l2Neighbor) addr(ip netip.Addr) netip.Addr {
+	if ip.Is6() {
+		return n.ipv6
+	}
+	return n.ipv4
 }
 
 func l2Neighbors(t topologies.Topology) []l2Neighbor {
 	var out []l2Neighbor
 	for _, r := range t.Routers {
-		if a, ok := r.Interface(t.Cluster.Network); ok && a.IPv4.IsValid() {
-			out = append(out, l2Neighbor{r.Name, a.IPv4})
+		if a, ok := r.Interface(t.Cluster.Network); ok {
+			out = append(out, l2Neighbor{r.Name, a.IPv4, a.IPv6})
 		}
 	}
 	for _, c := range t.Clients {
-		if c.Network == t.Cluster.Network && c.IPv4.IsValid() {
-			out = append(out, l2Neighbor{c.Name, c.IPv4})
+		if c.Network == t.Cluster.Network {
+			out = append(out, l2Neighbor{c.Name, c.IPv4, c.IPv6})
 		}
 	}
 	return out
 }
 
 // L2Facts reads, for every service IP in an L2 pool, the owner MetalLB
-// names and the ARP answers every neighbor on the nodes' network gets.
+// names and the answers every neighbor on the nodes' network with an
+// address of that family gets (ARP or NDP).
 func L2Facts(ctx context.Context, lab *harness.Lab) ([]L2Fact, error) {
 	t := lab.Topology()
 	owners, err := lab.L2Owners(ctx)
@@ -78,8 +87,12 @@ func L2Facts(ctx context.Context, lab *harness.Lab) ([]L2Fact, error) {
 	)
 	for i := range facts {
 		for _, n := range neighbors {
+			src := n.addr(facts[i].IP)
+			if !src.IsValid() {
+				continue
+			}
 			wg.Go(func() {
-				macs, err := lab.ARPAnswers(ctx, n.name, n.addr, facts[i].IP)
+				macs, err := lab.L2Answers(ctx, n.name, src, facts[i].IP)
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
@@ -97,8 +110,8 @@ func L2Facts(ctx context.Context, lab *harness.Lab) ([]L2Fact, error) {
 // L2Announced is the L2 mode check: for every service IP of an L2 pool,
 // MetalLB's ServiceL2Status names a node that the pool's L2 advertisements
 // allow, and every neighbor on the nodes' network that asks who has the
-// address gets exactly one answer, with that node's MAC. Labs without L2
-// advertisements pass.
+// address (ARP for IPv4, NDP for IPv6) gets exactly one answer, with that
+// node's MAC. Labs without L2 advertisements pass.
 func L2Announced(ctx context.Context, lab *harness.Lab) error {
 	t := lab.Topology()
 	if len(t.MetalLB.L2Advertisements) == 0 {
@@ -131,7 +144,7 @@ func L2Announced(ctx context.Context, lab *harness.Lab) error {
 	}
 	var errs []error
 	for _, f := range facts {
-		what := fmt.Sprintf("service %s (%s, L2)", f.Service, f.IP)
+		what := fmt.Sprintf("service %s (%s, L2, %s)", f.Service, f.IP, harness.L2Protocol(f.IP))
 		if f.Owner == "" {
 			errs = append(errs, fmt.Errorf("%s: no ServiceL2Status names a node", what))
 			continue
@@ -143,6 +156,9 @@ func L2Announced(ctx context.Context, lab *harness.Lab) error {
 		if !ok {
 			errs = append(errs, fmt.Errorf("%s: MetalLB names %s, which is not a node of the lab", what, f.Owner))
 			continue
+		}
+		if len(f.Answers) == 0 {
+			errs = append(errs, fmt.Errorf("%s: no router or client on the nodes' network %s has an %s address to ask from", what, t.Cluster.Network, topologies.FamilyOf(f.IP)))
 		}
 		for _, n := range slices.Sorted(maps.Keys(f.Answers)) {
 			got := f.Answers[n]

@@ -77,7 +77,11 @@ type ExpectedRoute struct {
 // PathAttrs are the attributes one node's announcement carries.
 type PathAttrs struct {
 	Communities, LargeCommunities []string
-	LocalPref                     uint32
+	// LocalPref is the LOCAL_PREF an advertisement sets (iBGP); 0 means
+	// none is sent, unless ZeroLocalPref: the backend sends 0 when no
+	// advertisement sets one (topologies.Backend.IBGPZeroLocalPref).
+	LocalPref     uint32
+	ZeroLocalPref bool
 }
 
 // ExpectOption adjusts what the oracle expects.
@@ -149,7 +153,7 @@ func NewExpectation(p *harness.Plan, facts map[string]ServiceFacts, opts ...Expe
 		for _, ip := range f.IPs {
 			pool, ok := poolOf(t, ip)
 			if !ok || t.MetalLB.L2Pool(pool.Name) {
-				// An L2 pool's addresses are answered for by ARP on
+				// An L2 pool's addresses are answered for by ARP or NDP on
 				// the nodes' network, never routed (see L2Announced).
 				continue
 			}
@@ -191,9 +195,12 @@ func NewExpectation(p *harness.Plan, facts map[string]ServiceFacts, opts ...Expe
 								pa.Communities = appendUniqueString(pa.Communities, frrCommunity(c))
 							}
 						}
-						if pp.IBGP && ad.LocalPref != 0 {
+						switch {
+						case pp.IBGP && ad.LocalPref != 0:
 							r.LocalPref = ad.LocalPref
 							pa.LocalPref = ad.LocalPref
+						case pp.IBGP && t.MetalLB.Backend.IBGPZeroLocalPref():
+							pa.ZeroLocalPref = true
 						}
 						slices.Sort(pa.Communities)
 						slices.Sort(pa.LargeCommunities)
@@ -557,7 +564,9 @@ func compareRoute(w ExpectedRoute, h routers.BGPRoute) []error {
 		switch {
 		case pa.LocalPref != 0 && (!p.HasLocalPref || p.LocalPref != pa.LocalPref):
 			errs = append(errs, fmt.Errorf("%s from %s: local preference %s, want %d", w.Prefix, p.NextHop, localPrefText(p), pa.LocalPref))
-		case pa.LocalPref == 0 && p.HasLocalPref && p.LocalPref != defaultLocalPref:
+		case pa.LocalPref == 0 && pa.ZeroLocalPref && (!p.HasLocalPref || p.LocalPref != 0):
+			errs = append(errs, fmt.Errorf("%s from %s: local preference %s, want 0 (the native speaker sends 0 to iBGP peers when no advertisement sets one)", w.Prefix, p.NextHop, localPrefText(p)))
+		case pa.LocalPref == 0 && !pa.ZeroLocalPref && p.HasLocalPref && p.LocalPref != defaultLocalPref:
 			errs = append(errs, fmt.Errorf("%s from %s: local preference %d, want none sent (default %d)", w.Prefix, p.NextHop, p.LocalPref, defaultLocalPref))
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/peerlab/peerlab/harness"
+	"github.com/peerlab/peerlab/routers"
 	"github.com/peerlab/peerlab/topologies"
 )
 
@@ -178,4 +179,34 @@ func TestOraclePerNodeCommunities(t *testing.T) {
 	r := route(t, e, "ebgp", host)
 	require.Equal(t, []string{"64512:200"}, r.Paths[w1].Communities)
 	require.Equal(t, []string{"64512:200", "no-export"}, r.Paths[w2].Communities)
+}
+
+// The native speaker puts LOCAL_PREF 0 in its iBGP UPDATEs when no
+// advertisement sets one (FRR sends none): the oracle wants 0 on the iBGP
+// routers' paths then, and nothing on the eBGP ones.
+func TestOracleNativeLocalPref(t *testing.T) {
+	topo, err := topologies.Reference().ForBackend(topologies.BackendNative)
+	require.NoError(t, err)
+	p, err := topo.Prepare()
+	require.NoError(t, err)
+	facts := map[string]ServiceFacts{topologies.DefaultServiceName: {IPs: []netip.Addr{svcIP}, Backends: map[string]bool{"worker": true, "worker2": true}}}
+	e := NewExpectation(harness.NewPlan(p, testNodes()), facts)
+	ib := route(t, e, "ibgp", host)
+	for hop, pa := range ib.Paths {
+		require.True(t, pa.ZeroLocalPref, "ibgp path via %s", hop)
+	}
+	for hop, pa := range route(t, e, "ebgp", host).Paths {
+		require.False(t, pa.ZeroLocalPref, "ebgp path via %s", hop)
+	}
+	var hop netip.Addr
+	for h := range ib.Paths {
+		hop = h
+	}
+	path := func(has bool, lp uint32) routers.BGPRoute {
+		return routers.BGPRoute{Prefix: host, Paths: []routers.BGPPath{{NextHop: hop, Valid: true, HasLocalPref: has, LocalPref: lp}}}
+	}
+	one := ExpectedRoute{Prefix: host, NextHops: []netip.Addr{hop}, CheckAttrs: true, Paths: map[netip.Addr]PathAttrs{hop: ib.Paths[hop]}}
+	require.Empty(t, compareRoute(one, path(true, 0)), "LOCAL_PREF 0 sent")
+	require.NotEmpty(t, compareRoute(one, path(false, 0)), "no LOCAL_PREF sent")
+	require.NotEmpty(t, compareRoute(one, path(true, 100)), "LOCAL_PREF 100 sent")
 }

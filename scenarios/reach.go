@@ -152,7 +152,7 @@ type vantage struct {
 func vantages(e *Expectation, ip netip.Addr) []vantage {
 	t := e.Plan.Topology
 	if pool, ok := poolOf(t, ip); ok && t.MetalLB.L2Pool(pool.Name) {
-		return l2Vantages(t)
+		return l2Vantages(t, ip)
 	}
 	nodes := map[netip.Addr]bool{}
 	for _, n := range e.Plan.Nodes {
@@ -202,10 +202,10 @@ func vantages(e *Expectation, ip netip.Addr) []vantage {
 	return out
 }
 
-// l2Vantages reach an L2 pool's address without any route: the routers and
-// clients on the nodes' network ARP for it themselves, and the clients
-// behind such a router go through it.
-func l2Vantages(t topologies.Topology) []vantage {
+// l2Vantages reach an L2 pool's address ip without any route: the routers
+// and clients on the nodes' network ask for it themselves (ARP or NDP), and
+// the clients behind such a router go through it.
+func l2Vantages(t topologies.Topology, ip netip.Addr) []vantage {
 	var out []vantage
 	onNodes := map[string]bool{}
 	for _, r := range t.Routers {
@@ -216,7 +216,11 @@ func l2Vantages(t topologies.Topology) []vantage {
 	}
 	for _, c := range t.Clients {
 		if c.Network == t.Cluster.Network || onNodes[c.Via] {
-			out = append(out, vantage{name: c.Name, addr: c.IPv4})
+			a := c.IPv4
+			if ip.Is6() {
+				a = c.IPv6
+			}
+			out = append(out, vantage{name: c.Name, addr: a})
 		}
 	}
 	return out

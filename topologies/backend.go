@@ -65,6 +65,12 @@ func (b Backend) KeepaliveTime() bool    { return b.Or() != BackendNative }
 func (b Backend) IPv6() bool             { return b.Or() != BackendNative }
 func (b Backend) LargeCommunities() bool { return b.Or() != BackendNative }
 
+// IBGPZeroLocalPref reports whether the speaker sends LOCAL_PREF 0 to iBGP peers when no
+// advertisement sets one. The native speaker puts LOCAL_PREF in every iBGP UPDATE, with the
+// advertisement's value, 0 when unset (a router then prefers any path with the usual
+// default of 100 over it); FRR sends none unless it is set, and the router applies 100.
+func (b Backend) IBGPZeroLocalPref() bool { return b.Or() == BackendNative }
+
 // ReceiveRoutes reports whether the nodes can install routes their peers send: FRR does it
 // on the node (the speaker pod's or frr-k8s's, in the host's network namespace); the native
 // speaker only announces.

@@ -1,6 +1,7 @@
 package topologies
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -16,7 +17,8 @@ var MappedIPv6Prefix = netip.MustParsePrefix("fd00:250::/96")
 // only is the cluster's family and the MetalLB side: pool addresses, requested service IPs
 // and aggregation lengths. ForFamily sets the cluster's family and gives each IPv4 pool
 // address and service IP its IPv6 twin in MappedIPv6Prefix (dual keeps both, ipv6 keeps
-// only the twin), and an aggregation length its IPv6 counterpart. Entries of a family the
+// only the twin; an L2 pool's twin lies in the nodes' network instead), and an aggregation
+// length its IPv6 counterpart. Entries of a family the
 // topology already has are kept as they are, so applying it twice changes nothing; a
 // scenario that changes an IPv4 topology gets the same treatment by calling it after its
 // change. Defaults are applied to the result.
@@ -45,9 +47,24 @@ func (t Topology) ForFamily(f IPFamily) (Topology, error) {
 			t.MetalLB.Peers[i].IPv4 = netip.Addr{}
 		}
 	}
+	// An L2 pool's twin lies in the nodes' own IPv6 subnet, at the IPv4
+	// address's offset in the IPv4 one: its neighbors ask for it by NDP on
+	// that segment (172.30.0.100 in 172.30.0.0/24 becomes fd00:30::64 in
+	// fd00:30::/64).
+	var nodes4, nodes6 netip.Prefix
+	if n, ok := t.Network(t.Cluster.Network); ok {
+		nodes4, nodes6 = n.IPv4.Masked(), n.IPv6.Masked()
+	}
 	for i := range t.MetalLB.Pools {
 		p := &t.MetalLB.Pools[i]
-		out, err := familyAddresses(p.Addresses, f)
+		twin := MapIPv6
+		if t.MetalLB.L2Pool(p.Name) && f.HasIPv6() {
+			if !nodes4.IsValid() || !nodes6.IsValid() {
+				return Topology{}, fmt.Errorf("metallb.pools[%s]: an L2 pool's IPv6 twin lies in the nodes' network's IPv6 subnet, and network %s has none (give it ipv6)", p.Name, t.Cluster.Network)
+			}
+			twin = func(a netip.Addr) netip.Addr { return subnetTwin(a, nodes4, nodes6) }
+		}
+		out, err := familyAddresses(p.Addresses, f, twin)
 		if err != nil {
 			return Topology{}, fmt.Errorf("metallb.pools[%s]: %w", p.Name, err)
 		}
@@ -101,8 +118,24 @@ func MapIPv6(a netip.Addr) netip.Addr {
 	return netip.AddrFrom16(b)
 }
 
-// familyAddresses maps a pool's entries to family f (see ForFamily).
-func familyAddresses(in []string, f IPFamily) ([]string, error) {
+// subnetTwin is the address at a's offset in s4, counted from the start of
+// s6 (a outside s4: its MappedIPv6Prefix twin, which validation refuses
+// for an L2 pool, naming the subnet).
+func subnetTwin(a netip.Addr, s4, s6 netip.Prefix) netip.Addr {
+	if !s4.Contains(a) {
+		return MapIPv6(a)
+	}
+	base, v4 := s4.Addr().As4(), a.As4()
+	off := binary.BigEndian.Uint32(v4[:]) - binary.BigEndian.Uint32(base[:])
+	b := s6.Addr().As16()
+	lo := binary.BigEndian.Uint64(b[8:]) + uint64(off)
+	binary.BigEndian.PutUint64(b[8:], lo)
+	return netip.AddrFrom16(b)
+}
+
+// familyAddresses maps a pool's entries to family f (see ForFamily), an
+// IPv4 address to its IPv6 twin by twin.
+func familyAddresses(in []string, f IPFamily, twin func(netip.Addr) netip.Addr) ([]string, error) {
 	var out []string
 	have := map[string]bool{}
 	for _, s := range in {
@@ -130,9 +163,9 @@ func familyAddresses(in []string, f IPFamily) ([]string, error) {
 		}
 		if strings.Contains(s, "/") {
 			p := netip.MustParsePrefix(strings.TrimSpace(s))
-			add(netip.PrefixFrom(MapIPv6(p.Addr()), 96+p.Bits()).String())
+			add(netip.PrefixFrom(twin(p.Addr()), 96+p.Bits()).String())
 		} else {
-			add(MapIPv6(r.From).String() + "-" + MapIPv6(r.To).String())
+			add(twin(r.From).String() + "-" + twin(r.To).String())
 		}
 	}
 	return out, nil

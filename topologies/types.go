@@ -237,8 +237,8 @@ type MetalLB struct {
 	Peers          []MetalLBPeer      `json:"peers"`
 	BFDProfiles    []BFDProfile       `json:"bfdProfiles,omitempty"`
 	Advertisements []BGPAdvertisement `json:"advertisements,omitempty"`
-	// L2Advertisements announce pools in L2 mode: one node answers ARP for each of the
-	// pools' service IPs on the nodes' network. A pool they name is an L2 pool (see
+	// L2Advertisements announce pools in L2 mode: one node answers ARP (IPv4) or NDP (IPv6)
+	// for each of the pools' service IPs on the nodes' network. A pool they name is an L2 pool (see
 	// L2Pool): it lies inside the nodes' network, and no BGPAdvertisement announces it.
 	L2Advertisements []L2Advertisement `json:"l2Advertisements,omitempty"`
 }

@@ -11,20 +11,17 @@ import (
 const NodeInterface = "eth0"
 
 // l2 checks the L2 advertisements and their pools. In L2 mode the node that owns a service
-// IP answers ARP for it on the nodes' network, so a neighbor there (a router, a client)
-// reaches it directly: the pool must lie inside that network, in its static half (Docker
-// hands the upper half to the kind nodes), clear of every static address. A lab checks a
-// pool in one mode: no BGP advertisement may announce an L2 pool.
+// IP answers ARP (IPv4) or NDP (IPv6) for it on the nodes' network, so a neighbor there (a
+// router, a client) reaches it directly: the pool must lie inside that network's subnet of
+// its family, in the static half (Docker hands the upper half to the kind nodes), clear of
+// every static address. A lab checks a pool in one mode: no BGP advertisement may announce
+// an L2 pool.
 func (v *validator) l2() {
 	m := v.t.MetalLB
 	if len(m.L2Advertisements) == 0 {
 		return
 	}
 	paths := paths("metallb.l2Advertisements", mapSlice(m.L2Advertisements, func(a L2Advertisement) string { return a.Name }))
-	if v.fam != "" && v.fam != IPv4 {
-		v.add("metallb.l2Advertisements", "L2 mode is checked in IPv4 labs only (ARP; the NDP checks for IPv6 are not built), and %s", v.familyReason())
-		return
-	}
 	names := map[string]int{}
 	for i, a := range m.L2Advertisements {
 		ap := paths[i]
@@ -59,12 +56,6 @@ func (v *validator) l2() {
 	if !ok {
 		return // reported with the cluster
 	}
-	subnet, ok := nodesNet.Subnet(IPv4)
-	if !ok {
-		return
-	}
-	subnet = subnet.Masked()
-	dyn, _ := DynamicRange(subnet)
 	for i, p := range m.Pools {
 		if !m.L2Pool(p.Name) {
 			continue
@@ -75,11 +66,20 @@ func (v *validator) l2() {
 			if err != nil {
 				continue // reported with the pools
 			}
+			fam, ask := IPv4, "ARP"
+			if r.Is6() {
+				fam, ask = IPv6, "NDP"
+			}
+			subnet, ok := nodesNet.Subnet(fam)
+			if !ok {
+				v.add(ap, "%s: an L2 pool's %s addresses lie in the nodes' network, and network %s has no %s subnet", s, fam, v.t.Cluster.Network, fam)
+				continue
+			}
+			subnet = subnet.Masked()
+			dyn, _ := DynamicRange(subnet)
 			switch {
-			case r.Is6():
-				v.add(ap, "%s: an L2 pool holds IPv4 addresses only (L2 mode is checked by ARP)", s)
 			case !subnet.Contains(r.From) || !subnet.Contains(r.To):
-				v.add(ap, "%s: an L2 pool must lie inside the nodes' network %s (%s), where its neighbors can ARP for the address; outside it, no client could reach it", s, v.t.Cluster.Network, subnet)
+				v.add(ap, "%s: an L2 pool must lie inside the nodes' network %s (%s), where its neighbors ask for the address by %s; outside it, no client could reach it", s, v.t.Cluster.Network, subnet, ask)
 			case r.From == subnet.Addr():
 				v.add(ap, "%s holds %s, the network's own address", s, subnet.Addr())
 			case r.Overlaps(PrefixRange(dyn)):

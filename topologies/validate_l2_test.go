@@ -1,6 +1,8 @@
 package topologies
 
 import (
+	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -77,8 +79,23 @@ func TestL2Refusals(t *testing.T) {
 		}, `metallb.advertisements[both].pools[1]: "l2" is announced in L2 mode`},
 		{"the control plane only", func(t *Topology) { t.MetalLB.L2Advertisements[0].Nodes = []string{"control-plane"} },
 			"none of these nodes announces service IPs"},
-		{"IPv6", func(t *Topology) { t.Cluster.IPFamily = IPv6 },
-			"metallb.l2Advertisements: L2 mode is checked in IPv4 labs only"},
+		{"IPv6 outside the nodes' network", func(t *Topology) {
+			t.Cluster.IPFamily = DualStack
+			t.MetalLB.Pools[1].Addresses = append(t.MetalLB.Pools[1].Addresses, "fd00:250::/124")
+		}, "metallb.pools[l2].addresses[1]: fd00:250::/124: an L2 pool must lie inside the nodes' network nodes (fd00:30::/64), where its neighbors ask for the address by NDP"},
+		{"IPv6 in Docker's half", func(t *Topology) {
+			t.Cluster.IPFamily = DualStack
+			t.MetalLB.Pools[1].Addresses = append(t.MetalLB.Pools[1].Addresses, "fd00:30::8000:0:0:0/124")
+		}, "reaches into fd00:30:0:0:8000::/112, the range Docker gives the kind nodes"},
+		{"IPv6 on edge", func(t *Topology) {
+			t.Cluster.IPFamily = DualStack
+			t.MetalLB.Pools[1].Addresses = append(t.MetalLB.Pools[1].Addresses, "fd00:30::1-fd00:30::9")
+		}, "holds static addresses of the lab: fd00:30::2 (routers[edge].interfaces[0].ipv6)"},
+		{"IPv6 without a subnet", func(t *Topology) {
+			t.Cluster.IPFamily = DualStack
+			t.Networks[0].IPv6 = netip.Prefix{}
+			t.MetalLB.Pools[1].Addresses = append(t.MetalLB.Pools[1].Addresses, "fd00:30::100-fd00:30::109")
+		}, "an L2 pool's ipv6 addresses lie in the nodes' network, and network nodes has no ipv6 subnet"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -89,5 +106,37 @@ func TestL2Refusals(t *testing.T) {
 				t.Errorf("got %v\nwant an error containing %q", err, c.want)
 			}
 		})
+	}
+}
+
+// In IPv6 the L2 pool's twin lies in the nodes' IPv6 subnet, at the IPv4
+// address's offset, and the lab validates in both other families.
+func TestL2Families(t *testing.T) {
+	for _, c := range []struct {
+		f    IPFamily
+		want []string
+	}{
+		{DualStack, []string{"172.30.0.100-172.30.0.109", "fd00:30::64-fd00:30::6d"}},
+		{IPv6, []string{"fd00:30::64-fd00:30::6d"}},
+	} {
+		got, err := l2Lab().ForFamily(c.f)
+		if err != nil {
+			t.Fatalf("%s: %v", c.f, err)
+		}
+		if err := got.Validate(); err != nil {
+			t.Errorf("%s: %v", c.f, err)
+		}
+		if a := got.MetalLB.Pools[1].Addresses; !slices.Equal(a, c.want) {
+			t.Errorf("%s: L2 pool %v, want %v", c.f, a, c.want)
+		}
+		// A BGP pool's twin is still in the mapped prefix.
+		if a := got.MetalLB.Pools[0].Addresses; !slices.Contains(a, "fd00:250::afa:0/124") {
+			t.Errorf("%s: BGP pool %v", c.f, a)
+		}
+	}
+	noV6 := l2Lab()
+	noV6.Networks[0].IPv6 = netip.Prefix{}
+	if _, err := noV6.ForFamily(DualStack); err == nil || !strings.Contains(err.Error(), "network nodes has none (give it ipv6)") {
+		t.Errorf("an L2 pool without an IPv6 nodes' subnet: %v", err)
 	}
 }

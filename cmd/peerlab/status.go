@@ -40,7 +40,7 @@ type serviceStatus struct {
 	IPs     []netip.Addr `json:"ips"`
 	Pending string       `json:"pending,omitempty"`
 	// L2Node is, for a service of an L2 pool, the node MetalLB's
-	// ServiceL2Status names: the one answering ARP for its address.
+	// ServiceL2Status names: the one answering ARP or NDP for its addresses.
 	L2Node string `json:"l2Node,omitempty"`
 }
 

@@ -174,7 +174,7 @@ func Lanes() []Lane {
 		{
 			Name: "ipv4-native-catalog", Family: "ipv4", Backend: "native", Topology: "reference", Kubernetes: KubernetesVersion,
 			Packages: []string{"./e2e"}, Run: "^TestCatalog$", Timeout: 40 * time.Minute, Env: backend("ipv4", "native"),
-			Covers: "the scenario catalog on a reference lab with the native speaker: BFD profiles skipped (no BFD), communities without the large one, hold time without a keepalive time, everything checked from the routers' side",
+			Covers: "the scenario catalog on a reference lab with the native speaker: BFD profiles skipped (no BFD), communities without the large one, hold time without a keepalive time, LOCAL_PREF 0 on the iBGP routers' paths (the native speaker always sends it), everything checked from the routers' side",
 		},
 		{
 			Name: "ipv4-frr-receive-routes", Family: "ipv4", Backend: "frr", Topology: "receive-routes", Kubernetes: KubernetesVersion,
@@ -200,6 +200,11 @@ func Lanes() []Lane {
 			Name: "ipv4-frr-l2", Family: "ipv4", Backend: "frr", Topology: "l2", Kubernetes: KubernetesVersion,
 			Packages: []string{"./e2e"}, Run: "^TestL2$", Timeout: 30 * time.Minute,
 			Covers: "L2 mode beside BGP (the l2 example): one node answers ARP for the L2 service's address, as MetalLB's ServiceL2Status says, seen from every neighbor on the nodes' segment; curl from the segment and through edge; the owner stopped: takeover by another node measured (ARP, curl, status, gratuitous ARP), then green again",
+		},
+		{
+			Name: "dual-frr-l2", Family: "dual", Backend: "frr", Topology: "l2", Kubernetes: KubernetesVersion,
+			Packages: []string{"./e2e"}, Run: "^TestL2$", Timeout: 30 * time.Minute, Env: family("dual"),
+			Covers: "L2 mode in dual stack: the service's IPv4 address answered by ARP and its IPv6 twin in the nodes' subnet by NDP, both from the node MetalLB names; curl over both; one takeover measured for both addresses (ARP and NDP, curl, status, gratuitous ARP and unsolicited neighbor advertisements), then green again",
 		},
 	}
 }
