@@ -134,7 +134,7 @@ def parse(pkt):
         if op == 1 and pkt[38:42] == t:
             return pkt[22:28].hex(":"), True
         return None
-    if len(pkt) < 78 or pkt[20] != 58 or pkt[54] != 136 or pkt[62:78] != t:
+    if len(pkt) < 78 or pkt[20] != 58 or pkt[21] != 255 or pkt[54] != 136 or pkt[62:78] != t:
         return None
     sender = pkt[6:12]
     o = 78

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/peerlab/peerlab/harness"
@@ -70,9 +72,17 @@ func SpeakersConfiguredTimers(hold, keepalive time.Duration) Check {
 			}
 			var errs []error
 			for _, nb := range ns {
-				if want[nb.Address.String()] && (nb.ConfiguredHoldTime != hold || nb.ConfiguredKeepaliveTime != keepalive) {
+				a := nb.Address.String()
+				if !want[a] {
+					continue
+				}
+				delete(want, a)
+				if nb.ConfiguredHoldTime != hold || nb.ConfiguredKeepaliveTime != keepalive {
 					errs = append(errs, fmt.Errorf("neighbor %s: configured hold %s keepalive %s, want %s and %s", nb.Address, nb.ConfiguredHoldTime, nb.ConfiguredKeepaliveTime, hold, keepalive))
 				}
+			}
+			for _, a := range slices.Sorted(maps.Keys(want)) {
+				errs = append(errs, fmt.Errorf("neighbor %s: not configured", a))
 			}
 			return errors.Join(errs...)
 		})

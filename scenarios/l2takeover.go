@@ -125,8 +125,9 @@ func MeasureL2Takeover(ctx context.Context, lab *harness.Lab, service, neighbor 
 	}
 	stopListening := func() error {
 		var errs []error
-		for _, l := range ls {
-			_, _, _ = e.Exec(context.WithoutCancel(ctx), []string{"touch", l.stop})
+		// By index: the listeners write their own out and err until Wait.
+		for i := range ls {
+			_, _, _ = e.Exec(context.WithoutCancel(ctx), []string{"touch", ls[i].stop})
 		}
 		listening.Wait()
 		for _, l := range ls {
@@ -137,9 +138,9 @@ func MeasureL2Takeover(ctx context.Context, lab *harness.Lab, service, neighbor 
 	// The fault comes once the listeners listen: nothing the new owner
 	// sends can be missed.
 	err = wait.Until(ctx, 10*time.Second, 100*time.Millisecond, func(ctx context.Context) error {
-		for _, l := range ls {
-			if _, _, err := e.Exec(ctx, []string{"test", "-e", l.ready}); err != nil {
-				return fmt.Errorf("%s: %w", l.ready, err)
+		for i := range ls {
+			if _, _, err := e.Exec(ctx, []string{"test", "-e", ls[i].ready}); err != nil {
+				return fmt.Errorf("%s: %w", ls[i].ready, err)
 			}
 		}
 		return nil
@@ -150,7 +151,9 @@ func MeasureL2Takeover(ctx context.Context, lab *harness.Lab, service, neighbor 
 
 	start, err := lab.Inject(ctx, fault)
 	if err != nil {
-		return res, errors.Join(err, stopListening())
+		// Inject may have stopped the node before it failed.
+		_, uerr := lab.Undo(context.WithoutCancel(ctx), fault)
+		return res, errors.Join(err, stopListening(), uerr)
 	}
 	ms := func() float64 { return float64(time.Since(start).Microseconds()) / 1000 }
 

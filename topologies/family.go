@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -55,14 +56,26 @@ func (t Topology) ForFamily(f IPFamily) (Topology, error) {
 	if n, ok := t.Network(t.Cluster.Network); ok {
 		nodes4, nodes6 = n.IPv4.Masked(), n.IPv6.Masked()
 	}
+	l2Twin := func(a netip.Addr) netip.Addr { return subnetTwin(a, nodes4, nodes6) }
+	// A requested service IP in an L2 pool gets the same twin as the pool
+	// (looked up in the pools as they were: an IPv6 lab drops the IPv4
+	// entries).
+	before := t.MetalLB
+	before.Pools = slices.Clone(t.MetalLB.Pools)
+	serviceTwin := func(a netip.Addr) netip.Addr {
+		if pool, ok := before.PoolOf(a); ok && before.L2Pool(pool.Name) && nodes4.IsValid() && nodes6.IsValid() {
+			return l2Twin(a)
+		}
+		return MapIPv6(a)
+	}
 	for i := range t.MetalLB.Pools {
 		p := &t.MetalLB.Pools[i]
 		twin := MapIPv6
-		if t.MetalLB.L2Pool(p.Name) && f.HasIPv6() {
+		if t.MetalLB.L2Pool(p.Name) && f.HasIPv6() && hasIPv4Entry(p.Addresses) {
 			if !nodes4.IsValid() || !nodes6.IsValid() {
-				return Topology{}, fmt.Errorf("metallb.pools[%s]: an L2 pool's IPv6 twin lies in the nodes' network's IPv6 subnet, and network %s has none (give it ipv6)", p.Name, t.Cluster.Network)
+				return Topology{}, fmt.Errorf("metallb.pools[%s]: an L2 pool's IPv6 twin lies in the nodes' network's IPv6 subnet, at its IPv4 address's offset in the IPv4 one, and network %s needs both (ipv4 %v, ipv6 %v)", p.Name, t.Cluster.Network, nodes4, nodes6)
 			}
-			twin = func(a netip.Addr) netip.Addr { return subnetTwin(a, nodes4, nodes6) }
+			twin = l2Twin
 		}
 		out, err := familyAddresses(p.Addresses, f, twin)
 		if err != nil {
@@ -91,7 +104,7 @@ func (t Topology) ForFamily(f IPFamily) (Topology, error) {
 				// A service asks for at most one address per family: the twin only
 				// when it has no IPv6 one yet.
 				if f.HasIPv6() && !has6 {
-					ips = append(ips, MapIPv6(ip))
+					ips = append(ips, serviceTwin(ip))
 				}
 				continue
 			}
@@ -116,6 +129,17 @@ func MapIPv6(a netip.Addr) netip.Addr {
 	v4 := a.As4()
 	copy(b[12:], v4[:])
 	return netip.AddrFrom16(b)
+}
+
+// hasIPv4Entry reports whether a pool has an IPv4 entry (unparsable
+// entries are left to validation).
+func hasIPv4Entry(addrs []string) bool {
+	for _, s := range addrs {
+		if r, err := ParsePoolAddress(s); err == nil && !r.Is6() {
+			return true
+		}
+	}
+	return false
 }
 
 // subnetTwin is the address at a's offset in s4, counted from the start of

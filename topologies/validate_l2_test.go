@@ -134,9 +134,24 @@ func TestL2Families(t *testing.T) {
 			t.Errorf("%s: BGP pool %v", c.f, a)
 		}
 	}
+	// A service that asks for an L2 address gets its twin in the same place.
+	asks := l2Lab()
+	asks.Services[1].IPs = []netip.Addr{netip.MustParseAddr("172.30.0.105")}
+	for _, f := range []IPFamily{DualStack, IPv6} {
+		got, err := asks.ForFamily(f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if ips := got.Services[1].IPs; !slices.Contains(ips, netip.MustParseAddr("fd00:30::69")) {
+			t.Errorf("%s: service web asks for %v, want fd00:30::69 among them", f, ips)
+		}
+		if err := got.Validate(); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
 	noV6 := l2Lab()
 	noV6.Networks[0].IPv6 = netip.Prefix{}
-	if _, err := noV6.ForFamily(DualStack); err == nil || !strings.Contains(err.Error(), "network nodes has none (give it ipv6)") {
+	if _, err := noV6.ForFamily(DualStack); err == nil || !strings.Contains(err.Error(), "network nodes needs both") {
 		t.Errorf("an L2 pool without an IPv6 nodes' subnet: %v", err)
 	}
 }
