@@ -52,6 +52,15 @@ func TestL2Defaults(t *testing.T) {
 	}
 }
 
+// dualWithL2Entry runs the l2 lab in dual stack with one more entry in pool
+// l2.
+func dualWithL2Entry(entry string) func(*Topology) {
+	return func(t *Topology) {
+		t.Cluster.IPFamily = DualStack
+		t.MetalLB.Pools[1].Addresses = append(t.MetalLB.Pools[1].Addresses, entry)
+	}
+}
+
 func TestL2Refusals(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -79,18 +88,9 @@ func TestL2Refusals(t *testing.T) {
 		}, `metallb.advertisements[both].pools[1]: "l2" is announced in L2 mode`},
 		{"the control plane only", func(t *Topology) { t.MetalLB.L2Advertisements[0].Nodes = []string{"control-plane"} },
 			"none of these nodes announces service IPs"},
-		{"IPv6 outside the nodes' network", func(t *Topology) {
-			t.Cluster.IPFamily = DualStack
-			t.MetalLB.Pools[1].Addresses = append(t.MetalLB.Pools[1].Addresses, "fd00:250::/124")
-		}, "metallb.pools[l2].addresses[1]: fd00:250::/124: an L2 pool must lie inside the nodes' network nodes (fd00:30::/64), where its neighbors ask for the address by NDP"},
-		{"IPv6 in Docker's half", func(t *Topology) {
-			t.Cluster.IPFamily = DualStack
-			t.MetalLB.Pools[1].Addresses = append(t.MetalLB.Pools[1].Addresses, "fd00:30::8000:0:0:0/124")
-		}, "reaches into fd00:30:0:0:8000::/112, the range Docker gives the kind nodes"},
-		{"IPv6 on edge", func(t *Topology) {
-			t.Cluster.IPFamily = DualStack
-			t.MetalLB.Pools[1].Addresses = append(t.MetalLB.Pools[1].Addresses, "fd00:30::1-fd00:30::9")
-		}, "holds static addresses of the lab: fd00:30::2 (routers[edge].interfaces[0].ipv6)"},
+		{"IPv6 outside the nodes' network", dualWithL2Entry("fd00:250::/124"), "metallb.pools[l2].addresses[1]: fd00:250::/124: an L2 pool must lie inside the nodes' network nodes (fd00:30::/64), where its neighbors ask for the address by NDP"},
+		{"IPv6 in Docker's half", dualWithL2Entry("fd00:30::8000:0:0:0/124"), "reaches into fd00:30:0:0:8000::/112, the range Docker gives the kind nodes"},
+		{"IPv6 on edge", dualWithL2Entry("fd00:30::1-fd00:30::9"), "holds static addresses of the lab: fd00:30::2 (routers[edge].interfaces[0].ipv6)"},
 		{"IPv6 without a subnet", func(t *Topology) {
 			t.Cluster.IPFamily = DualStack
 			t.Networks[0].IPv6 = netip.Prefix{}
