@@ -316,3 +316,41 @@ func testPatchMetalLB(t *testing.T, b backend, wantImages []string) {
 	assert.Equal(t, map[bool]int{true: 2, false: 1}[b.manifest() == images.ManifestFRRK8s], early, "host-network DaemonSets started early")
 	assert.GreaterOrEqual(t, probes, len(wantImages), "a probe per image's container")
 }
+
+// Routers that route through another start after it: in the reference
+// topology the multi-hop routers wait for transit; a loop of routers that
+// route through each other still starts, together.
+func TestStartWaves(t *testing.T) {
+	names := func(waves [][]topologies.Router) [][]string {
+		var out [][]string
+		for _, w := range waves {
+			var ns []string
+			for _, r := range w {
+				ns = append(ns, r.Name)
+			}
+			out = append(out, ns)
+		}
+		return out
+	}
+	ref, err := topologies.Builtin("reference")
+	require.NoError(t, err)
+	ref = prepared(t, ref)
+	assert.Equal(t, [][]string{{"ebgp", "ibgp", "transit"}, {"ebgp-mh", "ibgp-mh"}}, names(startWaves(ref)))
+
+	single, err := topologies.Builtin("single-hop")
+	require.NoError(t, err)
+	single = prepared(t, single)
+	waves := startWaves(single)
+	require.Len(t, waves, 1, "single-hop has no router behind another")
+
+	// transit and ebgp-mh route through each other: they and ibgp-mh
+	// behind them start in one last wave.
+	loop := ref.Clone()
+	for i, r := range loop.Routers {
+		if r.Name == "transit" {
+			loop.Routers[i].Routes = append(loop.Routers[i].Routes, topologies.StaticRoute{
+				Prefix: netip.MustParsePrefix("10.99.0.0/24"), Via: netip.MustParseAddr("172.29.0.3")})
+		}
+	}
+	assert.Equal(t, [][]string{{"ebgp", "ibgp"}, {"transit", "ebgp-mh", "ibgp-mh"}}, names(startWaves(loop)))
+}

@@ -410,11 +410,17 @@ func (l *Lab) upRouters(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Every router and client starts at once: each start is mostly waiting
+	// Routers start at once, in waves: each start is mostly waiting
 	// (container create, FRR's daemons), and one after another the
 	// reference topology's five routers and client took 44 s, 16 s longer
-	// than MetalLB beside them. Results go into the maps only once all are
-	// done; whatever started is kept there for Down even if another failed.
+	// than MetalLB beside them. A router whose static routes point at
+	// another router waits for that one: until its entrypoint drops Docker's
+	// default route, a starting router forwards what it gets through the
+	// host, and the multi-hop routers' first SYNs to the nodes, sent
+	// through a transit that had joined "core" but not yet "nodes", were
+	// caught by the egress guard (in 4 of 5 frr-k8s catalog runs, and in a
+	// reference lab brought up by the CLI). Whatever started is kept in the
+	// maps for Down even if another start failed.
 	type started struct {
 		name   string
 		router *routers.FRR
@@ -423,69 +429,120 @@ func (l *Lab) upRouters(ctx context.Context) error {
 	}
 	// Every spec first: a failure here must not leave starts running that
 	// nobody waits for.
-	specs := make([]routers.Spec, len(l.topo.Routers))
-	for i, r := range l.topo.Routers {
-		if specs[i], err = routerSpec(plan, r.Name); err != nil {
+	specs := make(map[string]routers.Spec, len(l.topo.Routers))
+	for _, r := range l.topo.Routers {
+		if specs[r.Name], err = routerSpec(plan, r.Name); err != nil {
 			return err
 		}
 	}
-	results := make([]started, len(l.topo.Routers)+len(l.topo.Clients))
-	var wg sync.WaitGroup
-	for i, r := range l.topo.Routers {
-		spec := specs[i]
-		opts := []routers.Option{
-			routers.WithImage(l.refs[images.FRR]),
-			routers.WithLab(l.id),
-			routers.WithNamePrefix("peerlab-" + l.id + "-"),
-			routers.WithoutDockerDefaultRoute(),
-		}
-		for _, a := range r.Interfaces {
-			opts = append(opts, routers.WithNetwork(l.NetworkName(a.Network), a.IPv4, a.IPv6))
-		}
-		wg.Go(func() {
-			res := started{name: r.Name}
-			res.router, res.err = routers.Start(ctx, spec, opts...)
-			// Without a default route, a packet the router has no route
-			// for is dropped here instead of being sent to the host.
-			if res.err == nil {
-				if err := dropDefaultRoutes(ctx, res.router); err != nil {
-					res.err = fmt.Errorf("router %s: %w", r.Name, err)
-				}
-			}
-			results[i] = res
-		})
-	}
-	for j, c := range l.topo.Clients {
-		via, _ := l.topo.Router(c.Via)
-		att, _ := via.Interface(c.Network)
-		opts := []routers.Option{routers.WithImage(l.refs[images.FRR]), routers.WithLab(l.id),
-			routers.WithNamePrefix("peerlab-" + l.id + "-"), routers.WithoutDockerDefaultRoute(),
-			routers.WithNetwork(l.NetworkName(c.Network), c.IPv4, c.IPv6)}
-		wg.Go(func() {
-			res := started{name: c.Name}
-			res.client, res.err = routers.StartHost(ctx, c.Name, []netip.Addr{att.IPv4, att.IPv6}, opts...)
-			if res.err != nil {
-				res.err = fmt.Errorf("client %s: %w", c.Name, res.err)
-			}
-			results[len(l.topo.Routers)+j] = res
-		})
-	}
-	wg.Wait()
 	var errs []error
-	for _, res := range results {
-		switch {
-		case res.router != nil:
-			l.routers[res.name] = res.router
-			l.execs[res.name] = res.router
-		case res.client != nil:
-			l.clients[res.name] = res.client
-			l.execs[res.name] = res.client
+	keep := func(results []started) {
+		for _, res := range results {
+			switch {
+			case res.router != nil:
+				l.routers[res.name] = res.router
+				l.execs[res.name] = res.router
+			case res.client != nil:
+				l.clients[res.name] = res.client
+				l.execs[res.name] = res.client
+			}
+			if res.err != nil {
+				errs = append(errs, res.err)
+			}
 		}
-		if res.err != nil {
-			errs = append(errs, res.err)
+	}
+	for i, wave := range startWaves(l.topo) {
+		var starts []func() started
+		for _, r := range wave {
+			spec := specs[r.Name]
+			opts := []routers.Option{
+				routers.WithImage(l.refs[images.FRR]),
+				routers.WithLab(l.id),
+				routers.WithNamePrefix("peerlab-" + l.id + "-"),
+				routers.WithoutDockerDefaultRoute(),
+			}
+			for _, a := range r.Interfaces {
+				opts = append(opts, routers.WithNetwork(l.NetworkName(a.Network), a.IPv4, a.IPv6))
+			}
+			starts = append(starts, func() started {
+				res := started{name: r.Name}
+				res.router, res.err = routers.Start(ctx, spec, opts...)
+				// Without a default route, a packet the router has no
+				// route for is dropped here instead of being sent to
+				// the host.
+				if res.err == nil {
+					if err := dropDefaultRoutes(ctx, res.router); err != nil {
+						res.err = fmt.Errorf("router %s: %w", r.Name, err)
+					}
+				}
+				return res
+			})
+		}
+		// Clients forward nothing and send nothing until a check curls:
+		// they start with the first wave.
+		for _, c := range l.topo.Clients {
+			if i > 0 {
+				break
+			}
+			via, _ := l.topo.Router(c.Via)
+			att, _ := via.Interface(c.Network)
+			opts := []routers.Option{routers.WithImage(l.refs[images.FRR]), routers.WithLab(l.id),
+				routers.WithNamePrefix("peerlab-" + l.id + "-"), routers.WithoutDockerDefaultRoute(),
+				routers.WithNetwork(l.NetworkName(c.Network), c.IPv4, c.IPv6)}
+			starts = append(starts, func() started {
+				res := started{name: c.Name}
+				res.client, res.err = routers.StartHost(ctx, c.Name, []netip.Addr{att.IPv4, att.IPv6}, opts...)
+				if res.err != nil {
+					res.err = fmt.Errorf("client %s: %w", c.Name, res.err)
+				}
+				return res
+			})
+		}
+		results := make([]started, len(starts))
+		var wg sync.WaitGroup
+		for j, start := range starts {
+			wg.Go(func() { results[j] = start() })
+		}
+		wg.Wait()
+		keep(results)
+		if len(errs) > 0 {
+			break
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// startWaves orders the routers for upRouters: each wave holds the routers
+// whose gateways (Topology.Gateways) are all in earlier waves. Routers that
+// route through each other in a loop, and those behind them, start together
+// in a last wave.
+func startWaves(t topologies.Topology) [][]topologies.Router {
+	done := map[string]bool{}
+	var waves [][]topologies.Router
+	left := slices.Clone(t.Routers)
+	for len(left) > 0 {
+		var wave, rest []topologies.Router
+		for _, r := range left {
+			if slices.ContainsFunc(t.Gateways(r), func(g string) bool { return !done[g] }) {
+				rest = append(rest, r)
+			} else {
+				wave = append(wave, r)
+			}
+		}
+		if len(wave) == 0 {
+			wave, rest = rest, nil
+		}
+		for _, r := range wave {
+			done[r.Name] = true
+		}
+		waves = append(waves, wave)
+		left = rest
+	}
+	if len(waves) == 0 {
+		// No routers: the clients still start (in the first wave).
+		waves = append(waves, nil)
+	}
+	return waves
 }
 
 // dropDefaultRoutes removes Docker's default routes (towards the host) from

@@ -574,3 +574,21 @@ func (f IPFamily) Families() []IPFamily {
 	}
 	return out
 }
+
+// Gateways returns the other routers that r's static routes point at, in
+// the order of the topology's routers: the routers r's traffic is forwarded
+// through before it has BGP routes of its own.
+func (t Topology) Gateways(r Router) []string {
+	var out []string
+	for _, o := range t.Routers {
+		if o.Name == r.Name {
+			continue
+		}
+		if slices.ContainsFunc(r.Routes, func(s StaticRoute) bool {
+			return slices.ContainsFunc(o.Interfaces, func(a Attachment) bool { return a.IPv4 == s.Via || a.IPv6 == s.Via })
+		}) {
+			out = append(out, o.Name)
+		}
+	}
+	return out
+}
