@@ -134,12 +134,17 @@ func (l *Lab) SpeakerExecutors(ctx context.Context) (map[string]routers.Executor
 		if p.Status.Phase != corev1.PodRunning {
 			continue
 		}
-		e, err := routers.NewPodExecutor(l.cluster.rest, ns, p.Name, container)
-		if err != nil {
-			return nil, err
+		key := ns + "/" + p.Name + "/" + string(p.UID)
+		v, ok := l.speakers.Load(key)
+		if !ok {
+			e, err := routers.NewPodShellExecutor(l.cluster.rest, ns, p.Name, container)
+			if err != nil {
+				return nil, err
+			}
+			// A lost race leaves e unused, with no shell opened yet.
+			v, _ = l.speakers.LoadOrStore(key, &speakerExec{e: e})
 		}
-		mu, _ := l.speakerLocks.LoadOrStore(ns+"/"+p.Name, &sync.Mutex{})
-		out[p.Spec.NodeName] = serialExecutor{mu: mu.(*sync.Mutex), e: e}
+		out[p.Spec.NodeName] = v.(*speakerExec)
 	}
 	return out, nil
 }
@@ -264,18 +269,19 @@ func (l *Lab) dumpNetworks(ctx context.Context, path string) error {
 	return os.WriteFile(path, b, 0o644)
 }
 
-// serialExecutor runs one command at a time in a speaker's FRR, however
-// many checks ask at once. The speaker's liveness probe asks the same
-// daemons with a short timeout: with the checks' three or four vtysh
-// commands at once on top (sessions, BFD, routes), the probes of two
-// speakers timed out for a minute and kubelet restarted their frr
-// containers mid-scenario.
-type serialExecutor struct {
-	mu *sync.Mutex
-	e  routers.Executor
+// speakerExec runs one command at a time in a speaker's FRR, however many
+// checks ask at once, through one long-lived shell (a pod exec per command
+// cost the 2-core host more than the vtysh command it ran). The speaker's
+// liveness probe asks the same daemons with a short timeout: with the
+// checks' three or four vtysh commands at once on top (sessions, BFD,
+// routes), the probes of two speakers timed out for a minute and kubelet
+// restarted their frr containers mid-scenario.
+type speakerExec struct {
+	mu sync.Mutex
+	e  *routers.ShellExecutor
 }
 
-func (s serialExecutor) Exec(ctx context.Context, cmd []string) ([]byte, []byte, error) {
+func (s *speakerExec) Exec(ctx context.Context, cmd []string) ([]byte, []byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.e.Exec(ctx, cmd)

@@ -40,11 +40,11 @@ type Lab struct {
 	out   io.Writer
 	outMu sync.Mutex
 
-	// speakerLocks holds one mutex per speaker pod (by namespace/name):
-	// see SpeakerExecutors.
-	speakerLocks sync.Map
-	kit          *images.Kit
-	stateDir     string
+	// speakers holds one executor per speaker pod (by namespace, name and
+	// UID, to *speakerExec): see SpeakerExecutors.
+	speakers sync.Map
+	kit      *images.Kit
+	stateDir string
 
 	refs     images.Refs
 	docker   *client.Client
@@ -683,6 +683,7 @@ func (l *Lab) teardown(ctx context.Context) error {
 	})
 	wg.Go(func() { sweepErr = routers.SweepContainers(ctx, l.id) })
 	wg.Wait()
+	l.speakers.Range(func(_, v any) bool { v.(*speakerExec).e.Close(); return true })
 	mark("cluster and containers")
 	errs = append(errs, kindErr, sweepErr)
 	// Sweep: whatever labelled container is left, then the networks.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"path"
 	"strings"
@@ -38,7 +39,7 @@ func NewPodExecutor(config *rest.Config, namespace, pod, container string) (*Pod
 // execURL builds the pod's exec subresource URL. It is built by hand rather
 // than through a typed clientset, which would pull every Kubernetes API type
 // into this package for the sake of one URL.
-func (p *PodExecutor) execURL(cmd []string) (*url.URL, error) {
+func (p *PodExecutor) execURL(cmd []string, stdin bool) (*url.URL, error) {
 	base, _, err := rest.DefaultServerUrlFor(p.config)
 	if err != nil {
 		return nil, fmt.Errorf("pod executor: %w", err)
@@ -49,6 +50,9 @@ func (p *PodExecutor) execURL(cmd []string) (*url.URL, error) {
 	q.Set("container", p.container)
 	q.Set("stdout", "true")
 	q.Set("stderr", "true")
+	if stdin {
+		q.Set("stdin", "true")
+	}
 	for _, c := range cmd {
 		q.Add("command", c)
 	}
@@ -56,28 +60,40 @@ func (p *PodExecutor) execURL(cmd []string) (*url.URL, error) {
 	return &u, nil
 }
 
-// Exec implements Executor.
-func (p *PodExecutor) Exec(ctx context.Context, cmd []string) ([]byte, []byte, error) {
-	where := fmt.Sprintf("%s/%s[%s]", p.namespace, p.pod, p.container)
-	u, err := p.execURL(cmd)
+func (p *PodExecutor) where() string {
+	return fmt.Sprintf("%s/%s[%s]", p.namespace, p.pod, p.container)
+}
+
+// executor returns a stream for cmd in the pod's container.
+func (p *PodExecutor) executor(cmd []string, stdin bool) (remotecommand.Executor, error) {
+	u, err := p.execURL(cmd, stdin)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// WebSocket is the current protocol (Kubernetes 1.30+); SPDY is kept as
 	// the fallback for API servers or proxies that refuse the upgrade.
 	ws, err := remotecommand.NewWebSocketExecutor(p.config, "GET", u.String())
 	if err != nil {
-		return nil, nil, fmt.Errorf("exec in %s: %w", where, err)
+		return nil, fmt.Errorf("exec in %s: %w", p.where(), err)
 	}
 	spdy, err := remotecommand.NewSPDYExecutor(p.config, "POST", u)
 	if err != nil {
-		return nil, nil, fmt.Errorf("exec in %s: %w", where, err)
+		return nil, fmt.Errorf("exec in %s: %w", p.where(), err)
 	}
 	exec, err := remotecommand.NewFallbackExecutor(ws, spdy, func(err error) bool {
 		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("exec in %s: %w", where, err)
+		return nil, fmt.Errorf("exec in %s: %w", p.where(), err)
+	}
+	return exec, nil
+}
+
+// Exec implements Executor.
+func (p *PodExecutor) Exec(ctx context.Context, cmd []string) ([]byte, []byte, error) {
+	exec, err := p.executor(cmd, false)
+	if err != nil {
+		return nil, nil, err
 	}
 	var stdout, stderr bytes.Buffer
 	err = exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr})
@@ -88,6 +104,42 @@ func (p *PodExecutor) Exec(ctx context.Context, cmd []string) ([]byte, []byte, e
 	case errors.As(err, &exitErr):
 		return stdout.Bytes(), stderr.Bytes(), &ExitError{Cmd: cmd, Code: exitErr.Code, Stderr: stderr.String()}
 	default:
-		return stdout.Bytes(), stderr.Bytes(), fmt.Errorf("exec %q in %s: %w", strings.Join(cmd, " "), where, err)
+		return stdout.Bytes(), stderr.Bytes(), fmt.Errorf("exec %q in %s: %w", strings.Join(cmd, " "), p.where(), err)
 	}
+}
+
+// NewPodShellExecutor returns an Executor for container in namespace/pod
+// that runs commands through a few long-lived shells (see ShellExecutor).
+// A pod exec costs more than a docker exec: the API server and kubelet
+// stream it, and containerd starts runc inside a kind node. The checks ask
+// every speaker's FRR a few things per round, every few seconds. Close it
+// when done; a shell ends by itself when its container does.
+func NewPodShellExecutor(config *rest.Config, namespace, pod, container string) (*ShellExecutor, error) {
+	p, err := NewPodExecutor(config, namespace, pod, container)
+	if err != nil {
+		return nil, err
+	}
+	return &ShellExecutor{once: p, open: p.openShell, where: p.where()}, nil
+}
+
+// openShell starts `sh` in the container with its stdin on a pipe.
+func (p *PodExecutor) openShell(ctx context.Context) (*shell, error) {
+	exec, err := p.executor([]string{"sh"}, true)
+	if err != nil {
+		return nil, err
+	}
+	stdin, w := io.Pipe()
+	// The shell outlives ctx (it serves later commands); closing it ends
+	// the stream.
+	streamCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	sh := newShell(w, func() { _ = w.Close(); cancel() })
+	go func() {
+		_ = exec.StreamWithContext(streamCtx, remotecommand.StreamOptions{Stdin: stdin, Stdout: sh.out, Stderr: sh.err})
+		// A command written after the stream ended fails instead of
+		// waiting for a reader.
+		_ = stdin.CloseWithError(errNotSent)
+		cancel()
+		close(sh.done)
+	}()
+	return sh, sh.ready(ctx, p.where())
 }

@@ -11,7 +11,7 @@ func TestPodExecURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := p.execURL([]string{"vtysh", "-c", "show bgp neighbors json"})
+	u, err := p.execURL([]string{"vtysh", "-c", "show bgp neighbors json"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,6 +19,16 @@ func TestPodExecURL(t *testing.T) {
 		"command=vtysh&command=-c&command=show+bgp+neighbors+json&container=frr&stderr=true&stdout=true"
 	if u.String() != want {
 		t.Errorf("exec URL\n got %s\nwant %s", u, want)
+	}
+	// A shell (NewPodShellExecutor) reads its commands on stdin.
+	u, err = p.execURL([]string{"sh"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "https://127.0.0.1:6443/api/v1/namespaces/metallb-system/pods/speaker-x2k9/exec?" +
+		"command=sh&container=frr&stderr=true&stdin=true&stdout=true"
+	if u.String() != want {
+		t.Errorf("shell exec URL\n got %s\nwant %s", u, want)
 	}
 }
 

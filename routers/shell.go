@@ -30,8 +30,9 @@ import (
 // every shell is busy, or a shell cannot be started, the command runs as a
 // one-shot docker exec.
 type ShellExecutor struct {
-	once *DockerExecutor
-	api  DockerAPI
+	once  Executor
+	open  func(ctx context.Context) (*shell, error)
+	where string
 
 	mu     sync.Mutex
 	idle   []*shell
@@ -46,7 +47,11 @@ const maxShells = 4
 // NewShellExecutor returns an Executor for the container with the given
 // name or ID; Close ends its shells.
 func NewShellExecutor(api DockerAPI, container string) *ShellExecutor {
-	return &ShellExecutor{once: NewDockerExecutor(api, container), api: api}
+	return &ShellExecutor{
+		once:  NewDockerExecutor(api, container),
+		open:  func(ctx context.Context) (*shell, error) { return openShell(ctx, api, container) },
+		where: container,
+	}
 }
 
 // Exec implements Executor.
@@ -61,7 +66,7 @@ func (s *ShellExecutor) Exec(ctx context.Context, cmd []string) ([]byte, []byte,
 		if errors.Is(err, errNotSent) {
 			return s.once.Exec(ctx, cmd)
 		}
-		return stdout, stderr, fmt.Errorf("exec %q in %s: %w", strings.Join(cmd, " "), s.once.container, err)
+		return stdout, stderr, fmt.Errorf("exec %q in %s: %w", strings.Join(cmd, " "), s.where, err)
 	}
 	s.put(sh)
 	if code != 0 {
@@ -101,7 +106,7 @@ func (s *ShellExecutor) take(ctx context.Context) *shell {
 	}
 	s.opened++
 	s.mu.Unlock()
-	sh, err := openShell(ctx, s.api, s.once.container)
+	sh, err := s.open(ctx)
 	if err != nil {
 		s.mu.Lock()
 		s.opened--
@@ -155,19 +160,30 @@ func openShell(ctx context.Context, api DockerAPI, container string) (*shell, er
 	if err != nil {
 		return nil, err
 	}
-	sh := &shell{conn: att.Conn, closer: att.Close, out: newMarkBuffer(), err: newMarkBuffer(), done: make(chan struct{})}
+	sh := newShell(att.Conn, att.Close)
 	go func() {
 		_, _ = stdcopy.StdCopy(sh.out, sh.err, att.Reader)
 		close(sh.done)
 	}()
-	// One round trip before the shell serves: a container without sh (or
-	// one that is stopping) fails here, where nothing of a caller's
-	// command has been sent.
+	return sh, sh.ready(ctx, container)
+}
+
+// newShell returns a shell writing commands to conn; whoever reads the
+// shell's output writes it to sh.out and sh.err and closes sh.done when the
+// stream ends.
+func newShell(conn io.WriteCloser, closer func()) *shell {
+	return &shell{conn: conn, closer: closer, out: newMarkBuffer(), err: newMarkBuffer(), done: make(chan struct{})}
+}
+
+// ready makes one round trip before the shell serves: a container without
+// sh (or one that is stopping) fails here, where nothing of a caller's
+// command has been sent. The shell is closed when it fails.
+func (sh *shell) ready(ctx context.Context, where string) error {
 	if _, _, code, err := sh.run(ctx, []string{"true"}); err != nil || code != 0 {
 		sh.close()
-		return nil, fmt.Errorf("shell in %s: exit %d, %v", container, code, err)
+		return fmt.Errorf("shell in %s: exit %d, %v", where, code, err)
 	}
-	return sh, nil
+	return nil
 }
 
 func (sh *shell) alive() bool {
