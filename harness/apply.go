@@ -106,6 +106,22 @@ func (l *Lab) Apply(ctx context.Context, t topologies.Topology) (ApplyReport, er
 		return rep, err
 	}
 
+	// New pools need their on-link routes on the nodes (see nodeRoutes)
+	// before MetalLB announces them.
+	routesBefore, err := nodeRoutes(l.topo)
+	if err != nil {
+		return rep, err
+	}
+	routesNext, err := nodeRoutes(next)
+	if err != nil {
+		return rep, err
+	}
+	if !slices.Equal(routesBefore.Routes, routesNext.Routes) {
+		if err := l.cluster.installNodeRoutes(next); err != nil {
+			return rep, fmt.Errorf("node routes: %w", err)
+		}
+	}
+
 	extrasBefore, err := l.bgpExtrasData(ctx)
 	if err != nil {
 		return rep, err

@@ -131,7 +131,9 @@ func (l *Lab) SpeakerExecutors(ctx context.Context) (map[string]routers.Executor
 		return nil, err
 	}
 	for _, p := range pods.Items {
-		if p.Status.Phase != corev1.PodRunning {
+		// A pod being replaced may still run beside its successor on the
+		// same node: the new one is the speaker.
+		if p.Status.Phase != corev1.PodRunning || p.DeletionTimestamp != nil {
 			continue
 		}
 		key := ns + "/" + p.Name + "/" + string(p.UID)

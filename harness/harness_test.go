@@ -354,3 +354,30 @@ func TestStartWaves(t *testing.T) {
 	}
 	assert.Equal(t, [][]string{{"ebgp", "ibgp"}, {"transit", "ebgp-mh", "ibgp-mh"}}, names(startWaves(loop)))
 }
+
+// The nodes keep an on-link route for every pool outside their network
+// (a service address not yet in kube-proxy's rules must not take the
+// default route out of the lab), none for an L2 pool inside it.
+func TestNodeRoutesHoldPools(t *testing.T) {
+	l2, err := topologies.Builtin("single-hop")
+	require.NoError(t, err)
+	topo := prepared(t, l2)
+	topo.MetalLB.Pools = append(topo.MetalLB.Pools,
+		topologies.Pool{Name: "ranged", Addresses: []string{"10.251.0.1-10.251.0.3"}},
+		topologies.Pool{Name: "on-segment", Addresses: []string{"172.30.0.100/32"}})
+	f, err := nodeRoutes(topo)
+	require.NoError(t, err)
+	var onLink []string
+	for _, r := range f.Routes {
+		if !r.Via.IsValid() && r.Dst.Bits() > 0 {
+			onLink = append(onLink, r.Dst.String())
+		}
+	}
+	for _, want := range []string{"10.251.0.1/32", "10.251.0.2/31"} {
+		assert.Contains(t, onLink, want)
+	}
+	for _, p := range topo.MetalLB.Pools[0].Addresses {
+		assert.Contains(t, onLink, p, "the builtin's first pool")
+	}
+	assert.NotContains(t, onLink, "172.30.0.100/32", "an L2 pool inside the nodes' network is on-link already")
+}

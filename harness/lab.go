@@ -480,10 +480,11 @@ func (l *Lab) upRouters(ctx context.Context) error {
 		}
 		// Clients forward nothing and send nothing until a check curls:
 		// they start with the first wave.
-		for _, c := range l.topo.Clients {
-			if i > 0 {
-				break
-			}
+		var clients []topologies.Client
+		if i == 0 {
+			clients = l.topo.Clients
+		}
+		for _, c := range clients {
 			via, _ := l.topo.Router(c.Via)
 			att, _ := via.Interface(c.Network)
 			opts := []routers.Option{routers.WithImage(l.refs[images.FRR]), routers.WithLab(l.id),
@@ -683,7 +684,12 @@ func (l *Lab) teardown(ctx context.Context) error {
 	})
 	wg.Go(func() { sweepErr = routers.SweepContainers(ctx, l.id) })
 	wg.Wait()
-	l.speakers.Range(func(_, v any) bool { v.(*speakerExec).e.Close(); return true })
+	l.speakers.Range(func(k, _ any) bool {
+		if v, ok := l.speakers.LoadAndDelete(k); ok {
+			v.(*speakerExec).e.Close()
+		}
+		return true
+	})
 	mark("cluster and containers")
 	errs = append(errs, kindErr, sweepErr)
 	// Sweep: whatever labelled container is left, then the networks.

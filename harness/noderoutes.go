@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/peerlab/peerlab/images/cnid/noderoutes"
@@ -19,6 +20,13 @@ import (
 //     (kubelet picks the node's address from it after a restart);
 //   - an on-link route for each service subnet (see
 //     images/files/peerlab-service-route.sh for why);
+//   - an on-link route for each MetalLB pool outside the nodes' network:
+//     a router may send to a service address before kube-proxy on that
+//     node has its rules (MetalLB announces what its own watch saw), and
+//     without a route of its own the packet took the node's default route
+//     out of the lab (the egress guard counted a curl's two SYNs in a native
+//     catalog run). On-link, it is dropped on the node for want of an ARP
+//     or NDP answer; once kube-proxy has synced, NAT takes it before routing;
 //   - the topology's static routes (cluster.routes).
 func nodeRoutes(t topologies.Topology) (noderoutes.File, error) {
 	n, ok := t.Network(t.Cluster.Network)
@@ -42,10 +50,38 @@ func nodeRoutes(t topologies.Topology) (noderoutes.File, error) {
 			f.Routes = append(f.Routes, noderoutes.Route{Dst: p})
 		}
 	}
+	pools, err := poolPrefixes(t, f.Networks)
+	if err != nil {
+		return noderoutes.File{}, err
+	}
+	for _, p := range pools {
+		f.Routes = append(f.Routes, noderoutes.Route{Dst: p})
+	}
 	for _, r := range t.Cluster.Routes {
 		f.Routes = append(f.Routes, noderoutes.Route{Dst: r.Prefix, Via: r.Via})
 	}
 	return f, nil
+}
+
+// poolPrefixes lists the prefixes of every MetalLB pool address outside
+// the nodes' networks (an L2 pool is inside, and on-link already).
+func poolPrefixes(t topologies.Topology, nodeNets []netip.Prefix) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, pool := range t.MetalLB.Pools {
+		ranges, err := pool.Ranges()
+		if err != nil {
+			return nil, fmt.Errorf("pool %s: %w", pool.Name, err)
+		}
+		for _, r := range ranges {
+			for _, p := range r.Prefixes() {
+				inside := slices.ContainsFunc(nodeNets, func(n netip.Prefix) bool { return n.Contains(p.Addr()) })
+				if !inside && !slices.Contains(out, p) {
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 // installNodeRoutes writes the routes file on every node and installs the

@@ -134,7 +134,7 @@ func (p *PodExecutor) openShell(ctx context.Context) (*shell, error) {
 	streamCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	sh := newShell(w, func() { _ = w.Close(); cancel() })
 	go func() {
-		_ = exec.StreamWithContext(streamCtx, remotecommand.StreamOptions{Stdin: stdin, Stdout: sh.out, Stderr: sh.err})
+		sh.ended = exec.StreamWithContext(streamCtx, remotecommand.StreamOptions{Stdin: stdin, Stdout: sh.out, Stderr: sh.err})
 		// A command written after the stream ended fails instead of
 		// waiting for a reader.
 		_ = stdin.CloseWithError(errNotSent)

@@ -146,6 +146,17 @@ type shell struct {
 	out    *markBuffer
 	err    *markBuffer
 	done   chan struct{} // closed when the stream ends
+	// ended is why the stream ended, when it says (set before done is
+	// closed).
+	ended error
+}
+
+// why adds to err what ended the shell's stream, if it ended with an error.
+func (sh *shell) why(err error) error {
+	if !sh.alive() && sh.ended != nil {
+		return fmt.Errorf("%w (%v)", err, sh.ended)
+	}
+	return err
 }
 
 func openShell(ctx context.Context, api DockerAPI, container string) (*shell, error) {
@@ -162,7 +173,7 @@ func openShell(ctx context.Context, api DockerAPI, container string) (*shell, er
 	}
 	sh := newShell(att.Conn, att.Close)
 	go func() {
-		_, _ = stdcopy.StdCopy(sh.out, sh.err, att.Reader)
+		_, sh.ended = stdcopy.StdCopy(sh.out, sh.err, att.Reader)
 		close(sh.done)
 	}()
 	return sh, sh.ready(ctx, container)
@@ -210,18 +221,26 @@ func (sh *shell) run(ctx context.Context, cmd []string) (stdout, stderr []byte, 
 		quoted[i] = shellQuote(a)
 	}
 	script := fmt.Sprintf("%s </dev/null; printf '%%s %%d\\n' %s \"$?\"; printf '%%s\\n' %s >&2\n", strings.Join(quoted, " "), mark, mark)
-	if _, err := io.WriteString(sh.conn, script); err != nil {
+	// A write can wait on its reader (a pod exec's stdin pipe waits for
+	// the stream to be upgraded): ctx ends it by closing the shell. The
+	// command may have been read by then, so it is not sent again.
+	stop := context.AfterFunc(ctx, sh.close)
+	_, werr := io.WriteString(sh.conn, script)
+	if !stop() {
+		return nil, nil, 0, ctx.Err()
+	}
+	if werr != nil {
 		return nil, nil, 0, errNotSent
 	}
 	// A command that outlives ctx leaves the shell busy: the caller drops
 	// it (closing the connection ends the exec's sh once the child ends).
 	outLine, err := sh.out.until(ctx, sh.done, mark+" ")
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, sh.why(err)
 	}
 	errText, err := sh.err.until(ctx, sh.done, mark)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, sh.why(err)
 	}
 	stdout, rest := outLine.before, strings.TrimSpace(outLine.after)
 	code, err = strconv.Atoi(rest)

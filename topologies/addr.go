@@ -175,3 +175,29 @@ func familyName(a netip.Addr) string {
 	}
 	return "IPv6"
 }
+
+// Prefixes returns the fewest prefixes that together hold exactly the
+// range's addresses, in address order.
+func (r AddrRange) Prefixes() []netip.Prefix {
+	var out []netip.Prefix
+	from := r.From
+	for from.IsValid() && from.Compare(r.To) <= 0 {
+		// The widest prefix that starts at from and ends at or before To.
+		bits := from.BitLen()
+		for bits > 0 {
+			p := netip.PrefixFrom(from, bits-1).Masked()
+			if p.Addr() != from || lastAddr(p).Compare(r.To) > 0 {
+				break
+			}
+			bits--
+		}
+		p := netip.PrefixFrom(from, bits)
+		out = append(out, p)
+		last := lastAddr(p)
+		if last == r.To {
+			break
+		}
+		from = last.Next()
+	}
+	return out
+}

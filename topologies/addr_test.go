@@ -2,6 +2,7 @@ package topologies
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -120,5 +121,31 @@ func TestAddrRangeOverlaps(t *testing.T) {
 	}
 	if !r("10.0.0.0/24").Contains(netip.MustParseAddr("10.0.0.255")) || r("10.0.0.0/24").Contains(netip.MustParseAddr("10.0.1.0")) {
 		t.Error("AddrRange.Contains is wrong at the edges of 10.0.0.0/24")
+	}
+}
+
+func TestAddrRangePrefixes(t *testing.T) {
+	for _, c := range []struct {
+		r    string
+		want []string
+	}{
+		{"10.250.0.0/24", []string{"10.250.0.0/24"}},
+		{"10.250.0.1-10.250.0.9", []string{"10.250.0.1/32", "10.250.0.2/31", "10.250.0.4/30", "10.250.0.8/31"}},
+		{"10.250.3.254-10.250.4.1", []string{"10.250.3.254/31", "10.250.4.0/31"}},
+		{"10.250.0.7-10.250.0.7", []string{"10.250.0.7/32"}},
+		{"fd00:250::/120", []string{"fd00:250::/120"}},
+		{"255.255.255.254-255.255.255.255", []string{"255.255.255.254/31"}},
+	} {
+		r, err := ParsePoolAddress(c.r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range r.Prefixes() {
+			got = append(got, p.String())
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: got %v, want %v", c.r, got, c.want)
+		}
 	}
 }
