@@ -451,16 +451,16 @@ func (l *Lab) upRouters(ctx context.Context) error {
 			}
 		}
 	}
+	// What every router and client container gets (a fresh slice each).
+	common := func() []routers.Option {
+		return []routers.Option{routers.WithImage(l.refs[images.FRR]), routers.WithLab(l.id),
+			routers.WithNamePrefix("peerlab-" + l.id + "-"), routers.WithoutDockerDefaultRoute()}
+	}
 	for i, wave := range startWaves(l.topo) {
 		var starts []func() started
 		for _, r := range wave {
 			spec := specs[r.Name]
-			opts := []routers.Option{
-				routers.WithImage(l.refs[images.FRR]),
-				routers.WithLab(l.id),
-				routers.WithNamePrefix("peerlab-" + l.id + "-"),
-				routers.WithoutDockerDefaultRoute(),
-			}
+			opts := common()
 			for _, a := range r.Interfaces {
 				opts = append(opts, routers.WithNetwork(l.NetworkName(a.Network), a.IPv4, a.IPv6))
 			}
@@ -487,9 +487,7 @@ func (l *Lab) upRouters(ctx context.Context) error {
 		for _, c := range clients {
 			via, _ := l.topo.Router(c.Via)
 			att, _ := via.Interface(c.Network)
-			opts := []routers.Option{routers.WithImage(l.refs[images.FRR]), routers.WithLab(l.id),
-				routers.WithNamePrefix("peerlab-" + l.id + "-"), routers.WithoutDockerDefaultRoute(),
-				routers.WithNetwork(l.NetworkName(c.Network), c.IPv4, c.IPv6)}
+			opts := append(common(), routers.WithNetwork(l.NetworkName(c.Network), c.IPv4, c.IPv6))
 			starts = append(starts, func() started {
 				res := started{name: c.Name}
 				res.client, res.err = routers.StartHost(ctx, c.Name, []netip.Addr{att.IPv4, att.IPv6}, opts...)

@@ -477,26 +477,11 @@ func (v *validator) aggregation(ap string, a BGPAdvertisement) {
 // widestPrefixBits returns the length of the shortest prefix among the CIDRs that cover r
 // exactly (the smallest such set, as MetalLB splits a range).
 func widestPrefixBits(r AddrRange) int {
-	bitLen := r.From.BitLen()
-	widest := bitLen
-	a := r.From
-	for {
-		// The largest block that starts at a and ends by r.To.
-		bits := bitLen
-		for bits > 0 {
-			p := netip.PrefixFrom(a, bits-1)
-			if p.Masked().Addr() != a || r.To.Less(lastAddr(p)) {
-				break
-			}
-			bits--
-		}
-		widest = min(widest, bits)
-		end := lastAddr(netip.PrefixFrom(a, bits))
-		if end == r.To {
-			return widest
-		}
-		a = end.Next()
+	widest := r.From.BitLen()
+	for _, p := range r.Prefixes() {
+		widest = min(widest, p.Bits())
 	}
+	return widest
 }
 
 // localPrefs reports two advertisements that would give one route two local preferences,
