@@ -28,7 +28,7 @@ import (
 // after it, with its exit status. A shell whose stream ends (the container
 // stopped or restarted) is dropped; a command is never sent twice. When
 // every shell is busy, or a shell cannot be started, the command runs as a
-// one-shot docker exec.
+// one-shot docker exec (a pod exec, for NewPodShellExecutor's shells).
 type ShellExecutor struct {
 	once  Executor
 	open  func(ctx context.Context) (*shell, error)
