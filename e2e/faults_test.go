@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/peerlab/peerlab/harness"
@@ -30,10 +31,10 @@ func TestFaults(t *testing.T) {
 
 	nodes, err := lab.Nodes(ctx)
 	require.NoError(t, err)
-	var worker string
+	var worker, workerNode string
 	for _, n := range nodes {
 		if n.Announces && strings.HasPrefix(n.Short(), "worker") {
-			worker = n.Short()
+			worker, workerNode = n.Short(), n.Name
 			break
 		}
 	}
@@ -64,6 +65,12 @@ func TestFaults(t *testing.T) {
 			fc.Probe = client
 		}
 		t.Run(string(fc.Fault.Kind), func(t *testing.T) {
+			var restarts map[string]int32
+			if fc.Fault.Kind == harness.FaultStop {
+				r, err := lab.SpeakerRestarts(ctx, workerNode)
+				require.NoError(t, err)
+				restarts = r
+			}
 			c, err := scenarios.MeasureFault(ctx, lab, fc)
 			report = append(report, c)
 			t.Logf("\n%s", scenarios.ConvergenceTable([]scenarios.Convergence{c}))
@@ -77,6 +84,16 @@ func TestFaults(t *testing.T) {
 			active, err := lab.ActiveFaults()
 			require.NoError(t, err)
 			require.Empty(t, active, "faults left in place")
+			if restarts != nil {
+				// The node's restart restarts each speaker container once;
+				// a second is a crash after it (stale FRR pid files made
+				// watchfrr kill the speaker: see harness.freshPidFiles).
+				after, err := lab.SpeakerRestarts(ctx, workerNode)
+				require.NoError(t, err)
+				for name, n := range after {
+					assert.Equal(t, restarts[name]+1, n, "restarts of speaker container %s on %s across the node's restart", name, worker)
+				}
+			}
 		})
 	}
 	// The same link fault with externalTrafficPolicy Local: only nodes with

@@ -218,7 +218,7 @@ func testPatchMetalLB(t *testing.T, b backend, wantImages []string) {
 	refs := images.Refs{images.MetalLBController: "c:1", images.MetalLBSpeaker: "s:1", images.FRR: "f:1", images.FRRK8s: "k:1"}
 	require.NoError(t, patchMetalLB(objs, refs, b))
 	seen := map[string]bool{}
-	probes := 0
+	probes, frrs := 0, 0
 	for _, o := range objs {
 		if o.GetKind() != "Deployment" && o.GetKind() != "DaemonSet" {
 			continue
@@ -233,6 +233,11 @@ func testPatchMetalLB(t *testing.T, b backend, wantImages []string) {
 					cmd := m["command"].([]any)
 					assert.Equal(t, "/cp-tool", cmd[0], "%s %s", o.GetName(), m["name"])
 					assert.Len(t, cmd, 3)
+				}
+				if m["name"] == "frr" && field == "containers" {
+					frrs++
+					cmd := m["command"].([]any)
+					assert.True(t, strings.HasPrefix(cmd[2].(string), frrPidCleanup), "%s frr starts with its stale pid files gone: %v", o.GetName(), cmd)
 				}
 				if m["name"] == "frr-status" {
 					assert.Contains(t, m["args"], "--poll-interval="+frrK8sPollInterval)
@@ -266,6 +271,7 @@ func testPatchMetalLB(t *testing.T, b backend, wantImages []string) {
 		want[img] = true
 	}
 	assert.Equal(t, want, seen)
+	assert.Equal(t, map[bool]int{true: 0, false: 1}[b.manifest() == images.ManifestNative], frrs, "FRR containers")
 
 	// The speakers mount the memberlist secret the lab creates, and it
 	// comes after its namespace.

@@ -180,6 +180,9 @@ func patchMetalLB(objs []*unstructured.Unstructured, refs images.Refs, b backend
 		if c["name"] == "speaker" && !init {
 			setEnv(c, speakerDebounceEnv, speakerDebounceMs)
 		}
+		if !init {
+			freshPidFiles(c)
+		}
 	})
 	if err != nil {
 		return err
@@ -214,6 +217,29 @@ func eachContainer(objs []*unstructured.Unstructured, workload string, fn func(c
 	}
 	return nil
 }
+
+// freshPidFiles makes an FRR container (`sh -c "... docker-start"`)
+// delete the daemons' pid files before FRR starts. They live in an
+// emptyDir, which outlives the node's restart, and the pod's containers
+// share one PID namespace that starts again from 1: watchfrr's first
+// "restart all" then sends SIGINT to whatever process now holds a dead
+// daemon's number, and waits up to 120 s for it to die. After `peerlab
+// fault stop` on a worker, the speaker and frr-metrics containers died of
+// it (exit 130, nothing logged) and restarted with back-off, and once the
+// speaker's BGP came back 177 s after the node did. Any pid file there
+// when the container starts is stale: its daemons died with the container.
+func freshPidFiles(c map[string]any) {
+	cmd, _ := c["command"].([]any)
+	if len(cmd) != 3 || cmd[0] != "/bin/sh" || cmd[1] != "-c" {
+		return
+	}
+	if script, _ := cmd[2].(string); strings.Contains(script, "/usr/lib/frr/docker-start") {
+		cmd[2] = frrPidCleanup + script
+	}
+}
+
+// frrPidCleanup is what freshPidFiles puts before an FRR container's script.
+const frrPidCleanup = "rm -f /var/run/frr/*.pid; "
 
 // The speaker batches configuration changes for this long before it
 // reloads its FRR (MetalLB's default is 3 s). A lab changes configuration

@@ -24,13 +24,20 @@ import (
 type Check func(ctx context.Context, lab *harness.Lab) error
 
 // Eventually runs check every interval until it passes or timeout passes;
-// the error then holds the check's last failure. A round that takes longer
+// the error then holds the check's last failure and the lab's pods that
+// are not ready (Lab.PodTrouble). A round that takes longer
 // than the interval is followed by a pause as long as the round
 // (wait.Paced): lab checks run vtysh in every speaker, and polled back to
 // back on two cores they starved the speakers' own FRR reloads (a catalog
 // step stayed stale for 90 s with reloads taking 10-45 s).
 func Eventually(ctx context.Context, lab *harness.Lab, timeout, every time.Duration, check Check) error {
-	return wait.Paced(ctx, timeout, every, func(ctx context.Context) error { return check(ctx, lab) })
+	err := wait.Paced(ctx, timeout, every, func(ctx context.Context) error { return check(ctx, lab) })
+	if err != nil {
+		if trouble := lab.PodTrouble(ctx); trouble != "" {
+			err = fmt.Errorf("%w\npods not ready at the deadline:\n%s", err, trouble)
+		}
+	}
+	return err
 }
 
 // All runs every check once, all at once (each is mostly waiting on docker
