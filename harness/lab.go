@@ -669,6 +669,15 @@ func (l *Lab) teardown(ctx context.Context) error {
 	if err := l.unpauseAll(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("unpause: %w", err))
 	}
+	// The speakers' shells end before their cluster does: cut off by the
+	// cluster's deletion, each of their streams logged an "Unhandled
+	// Error" (websocket close 1006) into the test's output.
+	l.speakers.Range(func(k, _ any) bool {
+		if v, ok := l.speakers.LoadAndDelete(k); ok {
+			v.(*speakerExec).e.Close()
+		}
+		return true
+	})
 	// The cluster and the labelled containers (routers, clients) go at
 	// once: neither needs the other, and one after another they took most
 	// of a lab's 16-18 s down. The networks go once both are done (kind's
@@ -682,12 +691,6 @@ func (l *Lab) teardown(ctx context.Context) error {
 	})
 	wg.Go(func() { sweepErr = routers.SweepContainers(ctx, l.id) })
 	wg.Wait()
-	l.speakers.Range(func(k, _ any) bool {
-		if v, ok := l.speakers.LoadAndDelete(k); ok {
-			v.(*speakerExec).e.Close()
-		}
-		return true
-	})
 	mark("cluster and containers")
 	errs = append(errs, kindErr, sweepErr)
 	// Sweep: whatever labelled container is left, then the networks.

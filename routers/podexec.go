@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/client-go/rest"
@@ -122,6 +123,9 @@ func NewPodShellExecutor(config *rest.Config, namespace, pod, container string) 
 	return &ShellExecutor{once: p, open: p.openShell, where: p.where()}, nil
 }
 
+// shellExitGrace is how long a closed pod shell gets to exit by itself.
+const shellExitGrace = 2 * time.Second
+
 // openShell starts `sh` in the container with its stdin on a pipe.
 func (p *PodExecutor) openShell(ctx context.Context) (*shell, error) {
 	exec, err := p.executor([]string{"sh"}, true)
@@ -129,10 +133,22 @@ func (p *PodExecutor) openShell(ctx context.Context) (*shell, error) {
 		return nil, err
 	}
 	stdin, w := io.Pipe()
-	// The shell outlives ctx (it serves later commands); closing it ends
-	// the stream.
+	// The shell outlives ctx (it serves later commands). Closing it closes
+	// its stdin, so sh exits and the stream ends as any exec does; the
+	// stream is cut only if that takes long (cut at once, client-go logged
+	// each as an "Unhandled Error").
 	streamCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	sh := newShell(w, func() { _ = w.Close(); cancel() })
+	var sh *shell
+	sh = newShell(w, func() {
+		_ = w.Close()
+		go func() {
+			select {
+			case <-sh.done:
+			case <-time.After(shellExitGrace):
+			}
+			cancel()
+		}()
+	})
 	go func() {
 		sh.ended = exec.StreamWithContext(streamCtx, remotecommand.StreamOptions{Stdin: stdin, Stdout: sh.out, Stderr: sh.err})
 		// A command written after the stream ended fails instead of
