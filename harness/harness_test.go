@@ -237,7 +237,7 @@ func testPatchMetalLB(t *testing.T, b backend, wantImages []string) {
 				if m["name"] == "frr" && field == "containers" {
 					frrs++
 					cmd := m["command"].([]any)
-					assert.True(t, strings.HasPrefix(cmd[2].(string), frrPidCleanup), "%s frr starts with its stale pid files gone: %v", o.GetName(), cmd)
+					assert.True(t, strings.HasPrefix(cmd[2].(string), routers.FreshPidFiles), "%s frr starts with its stale pid files gone: %v", o.GetName(), cmd)
 				}
 				if m["name"] == "frr-status" {
 					assert.Contains(t, m["args"], "--poll-interval="+frrK8sPollInterval)

@@ -30,6 +30,7 @@ import (
 
 	"github.com/peerlab/peerlab/images"
 	"github.com/peerlab/peerlab/internal/wait"
+	"github.com/peerlab/peerlab/routers"
 )
 
 // MetalLBNamespace is where MetalLB's manifest installs it.
@@ -219,27 +220,21 @@ func eachContainer(objs []*unstructured.Unstructured, workload string, fn func(c
 }
 
 // freshPidFiles makes an FRR container (`sh -c "... docker-start"`)
-// delete the daemons' pid files before FRR starts. They live in an
-// emptyDir, which outlives the node's restart, and the pod's containers
-// share one PID namespace that starts again from 1: watchfrr's first
-// "restart all" then sends SIGINT to whatever process now holds a dead
-// daemon's number, and waits up to 120 s for it to die. After `peerlab
-// fault stop` on a worker, the speaker and frr-metrics containers died of
-// it (exit 130, nothing logged) and restarted with back-off, and once the
-// speaker's BGP came back 177 s after the node did. Any pid file there
-// when the container starts is stale: its daemons died with the container.
+// delete the daemons' pid files before FRR starts (routers.FreshPidFiles).
+// They live in an emptyDir, which outlives the node's restart. After
+// `peerlab fault stop` on a worker, watchfrr killed the speaker and
+// frr-metrics containers with them (exit 130, nothing logged), kubelet
+// restarted those with back-off, and once (CI) the speaker's BGP came back
+// 177 s after the node did.
 func freshPidFiles(c map[string]any) {
 	cmd, _ := c["command"].([]any)
 	if len(cmd) != 3 || cmd[0] != "/bin/sh" || cmd[1] != "-c" {
 		return
 	}
 	if script, _ := cmd[2].(string); strings.Contains(script, "/usr/lib/frr/docker-start") {
-		cmd[2] = frrPidCleanup + script
+		cmd[2] = routers.FreshPidFiles + script
 	}
 }
-
-// frrPidCleanup is what freshPidFiles puts before an FRR container's script.
-const frrPidCleanup = "rm -f /var/run/frr/*.pid; "
 
 // The speaker batches configuration changes for this long before it
 // reloads its FRR (MetalLB's default is 3 s). A lab changes configuration

@@ -75,11 +75,25 @@ type startOptions struct {
 // lab's networks. Static routes in the spec come in when staticd starts.
 func WithoutDockerDefaultRoute() Option { return func(o *startOptions) { o.noDefault = true } }
 
-// noDefaultEntrypoint runs the image's own start (tini, then FRR's
-// docker-start, which the upstream FRR image and peerlab's both have)
-// after dropping the default routes.
-var noDefaultEntrypoint = []string{"/sbin/tini", "--", "/bin/sh", "-c",
-	"ip -4 route flush default 2>/dev/null; ip -6 route flush default 2>/dev/null; exec /usr/lib/frr/docker-start"}
+// FreshPidFiles is what an FRR container's start runs before FRR: it
+// deletes the daemons' pid files. A restarted container keeps its files (a
+// speaker pod its emptyDir volumes) but gets a new PID namespace, numbered
+// from 1 again, and watchfrr's first "restart all" sends SIGINT to
+// whichever process now holds a dead daemon's number, then waits up to
+// 120 s for it to end. Any pid file there at start is stale: its daemons
+// died with the container.
+const FreshPidFiles = "rm -f /var/run/frr/*.pid; "
+
+// entrypoint runs the image's own start (tini, then FRR's docker-start,
+// which the upstream FRR image and peerlab's both have) without stale pid
+// files and, with noDefault, after dropping Docker's default routes.
+func entrypoint(noDefault bool) []string {
+	script := FreshPidFiles
+	if noDefault {
+		script += "ip -4 route flush default 2>/dev/null; ip -6 route flush default 2>/dev/null; "
+	}
+	return []string{"/sbin/tini", "--", "/bin/sh", "-c", script + "exec /usr/lib/frr/docker-start"}
+}
 
 // WithImage starts the router from image (which must exist locally: nothing
 // is pulled) instead of DefaultImage.
@@ -200,9 +214,7 @@ func Start(ctx context.Context, spec Spec, opts ...Option) (_ *FRR, err error) {
 			},
 			ConfigModifier: func(c *container.Config) {
 				c.Hostname = spec.Hostname
-				if o.noDefault {
-					c.Entrypoint = noDefaultEntrypoint
-				}
+				c.Entrypoint = entrypoint(o.noDefault)
 			},
 			HostConfigModifier: func(hc *container.HostConfig) {
 				// Docker's embedded DNS forwards names it does not know to

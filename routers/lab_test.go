@@ -191,6 +191,14 @@ func (l *testLab) network(name string, ipv6 bool) labNet {
 // on attaches a router to a network at host number host.
 func on(n labNet, host int) Option { return WithNetwork(n.Name, n.ip4(host), n.ip6(host)) }
 
+// loneRouter starts one router, r1 (AS 65001), alone on a new network.
+func loneRouter(t *testing.T, network string) *FRR {
+	t.Helper()
+	lab := newLab(t)
+	n := lab.network(network, false)
+	return lab.start(map[string]Spec{"r1": {Hostname: "r1", ASN: 65001}}, map[string][]Option{"r1": {on(n, 2)}})["r1"]
+}
+
 // start starts routers concurrently (start-up is mostly waiting) and fails
 // the test if any does not come up.
 func (l *testLab) start(specs map[string]Spec, attach map[string][]Option) map[string]*FRR {

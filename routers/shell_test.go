@@ -17,9 +17,7 @@ import (
 // reading the shell's own script, many commands at once; and after the
 // container restarts, the next command runs in a new shell.
 func TestShellExecutor(t *testing.T) {
-	lab := newLab(t)
-	n := lab.network("sh", false)
-	r := lab.start(map[string]Spec{"r1": {Hostname: "r1", ASN: 65001}}, map[string][]Option{"r1": {on(n, 2)}})["r1"]
+	r := loneRouter(t, "sh")
 	once := NewDockerExecutor(r.docker, r.ctr.GetContainerID())
 	ctx := t.Context()
 
