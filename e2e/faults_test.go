@@ -87,7 +87,7 @@ func TestFaults(t *testing.T) {
 			if restarts != nil {
 				// The node's restart restarts each speaker container once;
 				// a second is a crash after it (stale FRR pid files made
-				// watchfrr kill the speaker: see harness.freshPidFiles).
+				// watchfrr kill the speaker: see routers.FreshPidFiles).
 				after, err := lab.SpeakerRestarts(ctx, workerNode)
 				require.NoError(t, err)
 				for name, n := range after {
