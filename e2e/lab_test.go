@@ -70,6 +70,7 @@ func coreChecks(t *testing.T, ctx context.Context, lab *harness.Lab) {
 		{"ECMP: one next hop per announcing node (RIB and kernel)", scenarios.ECMPNextHops, ""},
 		{"one LoadBalancer address per cluster family", scenarios.ServiceFamilies, ""},
 		{"the backend's status resources (BGPSessionState) agree", scenarios.BackendSessions, unless(lab.Backend() == topologies.BackendFRRK8s, "publishes no session status")},
+		{"the backend's node status (FRRNodeState): reloaded, the plan's neighbors", scenarios.BackendNodeStates, unless(lab.Backend() == topologies.BackendFRRK8s, "publishes no node status")},
 	}
 	// When each check first passed, side by side, as a report (the lab-up
 	// side of the convergence report) in the test's artifacts.

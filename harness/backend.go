@@ -97,11 +97,42 @@ type sessionStater interface {
 // SessionStates are the sessions as the backend's status resources report
 // them; ok is false when the backend publishes none (frr, native).
 func (l *Lab) SessionStates(ctx context.Context) (states []SessionState, ok bool, err error) {
+	return backendStatus(ctx, l, sessionStater.sessionStates)
+}
+
+// NodeState is one node's FRR as the backend's status resources report it
+// (frr-k8s's FRRNodeState): how the last change of its configuration went,
+// and the configuration FRR runs since.
+type NodeState struct {
+	Node string `json:"node"`
+	// Conversion and Reload are "success" or the error: the translation of
+	// the node's FRRConfigurations to FRR's configuration, and FRR's reload
+	// to it.
+	Conversion    string `json:"conversion"`
+	Reload        string `json:"reload"`
+	RunningConfig string `json:"runningConfig,omitempty"`
+}
+
+// nodeStater is a backend that publishes each node's FRR state as a
+// Kubernetes resource.
+type nodeStater interface {
+	nodeStates(ctx context.Context, dyn dynamic.Interface) ([]NodeState, error)
+}
+
+// NodeStates are the nodes' FRR as the backend's status resources report
+// them; ok is false when the backend publishes none (frr, native).
+func (l *Lab) NodeStates(ctx context.Context) (states []NodeState, ok bool, err error) {
+	return backendStatus(ctx, l, nodeStater.nodeStates)
+}
+
+// backendStatus reads status resources through read when the lab's backend
+// is an S (a backend that publishes them); ok is false when it is not.
+func backendStatus[S, T any](ctx context.Context, l *Lab, read func(S, context.Context, dynamic.Interface) ([]T, error)) (out []T, ok bool, err error) {
 	b, err := backendOf(l.topo)
 	if err != nil {
 		return nil, false, err
 	}
-	ss, ok := b.(sessionStater)
+	s, ok := b.(S)
 	if !ok {
 		return nil, false, nil
 	}
@@ -112,6 +143,6 @@ func (l *Lab) SessionStates(ctx context.Context) (states []SessionState, ok bool
 	if err != nil {
 		return nil, true, err
 	}
-	states, err = ss.sessionStates(ctx, dyn)
-	return states, true, err
+	out, err = read(s, ctx, dyn)
+	return out, true, err
 }

@@ -37,7 +37,7 @@ func (frrBackend) ready(ctx context.Context, cs kubernetes.Interface) error {
 }
 
 func (frrBackend) speakerFRR() (string, string, string, bool) {
-	return MetalLBNamespace, "component=speaker", "frr", true
+	return MetalLBNamespace, SpeakerSelector, "frr", true
 }
 
 func (frrBackend) receive(p *Plan) ([]*unstructured.Unstructured, error) {

@@ -130,6 +130,28 @@ func (frrK8sBackend) sessionStates(ctx context.Context, dyn dynamic.Interface) (
 	return out, nil
 }
 
+// frrNodeStates is frr-k8s's FRRNodeState resource (cluster-scoped).
+var frrNodeStates = schema.GroupVersionResource{Group: "frrk8s.metallb.io", Version: "v1beta1", Resource: "frrnodestates"}
+
+// nodeStates reads the FRRNodeState objects frr-k8s's controller writes
+// after each reload (one per node, named after it), with frr-k8s's own
+// types.
+func (frrK8sBackend) nodeStates(ctx context.Context, dyn dynamic.Interface) ([]NodeState, error) {
+	list, err := dyn.Resource(frrNodeStates).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("FRRNodeStates: %w", err)
+	}
+	out := make([]NodeState, 0, len(list.Items))
+	for _, u := range list.Items {
+		var s frrk8sv1beta1.FRRNodeState
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &s); err != nil {
+			return nil, fmt.Errorf("FRRNodeState %s: %w", u.GetName(), err)
+		}
+		out = append(out, NodeState{Node: s.Name, Conversion: s.Status.LastConversionResult, Reload: s.Status.LastReloadResult, RunningConfig: s.Status.RunningConfig})
+	}
+	return out, nil
+}
+
 func (frrK8sBackend) receive(p *Plan) ([]*unstructured.Unstructured, error) {
 	return receiveConfigurations(p)
 }

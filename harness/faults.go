@@ -365,7 +365,7 @@ func (l *Lab) applyFault(ctx context.Context, f Fault, t faultTarget, on bool) (
 		return stamped(ctx, ex, dropScript(f, dev, on))
 	case FaultSpeaker:
 		pods, err := l.cluster.client.CoreV1().Pods(MetalLBNamespace).List(ctx, metav1.ListOptions{
-			LabelSelector: "component=speaker", FieldSelector: "spec.nodeName=" + t.container})
+			LabelSelector: SpeakerSelector, FieldSelector: "spec.nodeName=" + t.container})
 		if err != nil {
 			return time.Time{}, err
 		}

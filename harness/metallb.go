@@ -36,6 +36,10 @@ import (
 // MetalLBNamespace is where MetalLB's manifest installs it.
 const MetalLBNamespace = "metallb-system"
 
+// SpeakerSelector selects MetalLB's speaker pods, which every backend runs
+// (with frr-k8s, the FRR that speaks BGP is in another pod: speakerFRR).
+const SpeakerSelector = "component=speaker"
+
 // The image repositories MetalLB's manifests name; the lab swaps in its
 // own images whatever the tag (a MetalLB source tree's manifests may name
 // another release).

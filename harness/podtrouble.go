@@ -99,7 +99,7 @@ func (l *Lab) SpeakerRestarts(ctx context.Context, node string) (map[string]int3
 	}
 	ns, selector, _, ok := b.speakerFRR()
 	if !ok {
-		ns, selector = MetalLBNamespace, "component=speaker"
+		ns, selector = MetalLBNamespace, SpeakerSelector
 	}
 	pods, err := l.cluster.client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector, FieldSelector: "spec.nodeName=" + node})
 	if err != nil {

@@ -37,11 +37,14 @@ go tool -modfile=tools/go.mod actionlint .github/workflows/*.yml
 step "tests: the default lanes of the matrix (peerlab matrix --all runs all of them)"
 # The same runner the nightly matrix uses: each lane through gotestsum
 # (JUnit XML, go test -json, output and dumps under peerlab-matrix/LANE),
-# results appended to peerlab-matrix/history.jsonl. Lanes run go test with
-# -p 1 (labs use fixed subnets; the machine has two cores) and -count=1 (a
-# lab test's result never comes from cache).
+# results appended to peerlab-matrix/history.jsonl, or to
+# $PEERLAB_MATRIX_HISTORY: one file kept across clones holds the record of
+# the default set's runs (peerlab matrix --record --history FILE). Lanes run
+# go test with -p 1 (labs use fixed subnets; the machine has two cores) and
+# -count=1 (a lab test's result never comes from cache).
 status=0
-go run ./cmd/peerlab matrix --dir "${PEERLAB_MATRIX_DIR:-peerlab-matrix}" || status=$?
+dir=${PEERLAB_MATRIX_DIR:-peerlab-matrix}
+go run ./cmd/peerlab matrix --dir "$dir" --history "${PEERLAB_MATRIX_HISTORY:-$dir/history.jsonl}" || status=$?
 
 step "leftovers"
 left=$(docker ps -a --filter label=io.peerlab.lab --format '{{.Names}}'; \

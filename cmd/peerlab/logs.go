@@ -66,7 +66,7 @@ func runLogs(ctx context.Context, args []string) error {
 		if !slices.Contains(t.Cluster.NodeNames(), node) {
 			return fmt.Errorf("lab %s has no node %q (nodes: %s)", lab.ID(), node, strings.Join(t.Cluster.NodeNames(), ", "))
 		}
-		return podLogs(ctx, lab, "component=speaker", lab.ClusterName()+"-"+node, pick("speaker"), *tail, *follow)
+		return podLogs(ctx, lab, harness.SpeakerSelector, lab.ClusterName()+"-"+node, pick("speaker"), *tail, *follow)
 	}
 	if node, ok := strings.CutPrefix(name, "frr-k8s/"); ok {
 		if b := lab.Backend(); b != topologies.BackendFRRK8s {

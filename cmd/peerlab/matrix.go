@@ -38,9 +38,10 @@ func runMatrix(ctx context.Context, args []string) error {
 	list := fs.Bool("list", false, "list the lanes instead of running them")
 	output := fs.String("o", "table", "with --list: table, json, or github (the CI workflow's matrix)")
 	dir := fs.String("dir", "peerlab-matrix", "where each lane's junit.xml, test.json, output.log and artifacts go")
-	history := fs.String("history", "", "history file results are appended to (default DIR/history.jsonl)")
+	history := fs.String("history", "", "history file results are appended to (default DIR/history.jsonl; give one file to keep a record across output directories)")
+	record := fs.Bool("record", false, "print what the history says (intermittent failures, the default set's runs in a row that passed) and run nothing")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: peerlab matrix [--list [-o table|json|github]] [--lane NAME ... | --all] [--dir DIR]\n\n"+
+		fmt.Fprintf(fs.Output(), "usage: peerlab matrix [--list [-o table|json|github]] [--lane NAME ... | --all] [--dir DIR] [--history FILE] [--record]\n\n"+
 			"Runs the test matrix's lanes one after another on this machine, each through\n"+
 			"gotestsum (JUnit XML and go test -json per lane), appends each result to the\n"+
 			"history file and prints a summary with the tests that failed intermittently.\n"+
@@ -62,16 +63,19 @@ func runMatrix(ctx context.Context, args []string) error {
 	if *all && len(lanes) > 0 {
 		return fmt.Errorf("give --all or --lane, not both")
 	}
+	if *record && (*all || len(lanes) > 0) {
+		return fmt.Errorf("--record runs nothing: give it without --lane or --all")
+	}
 	selected, err := matrix.Select(lanes)
 	if err != nil {
 		return err
 	}
-	if *all {
-		selected = matrix.Runnable()
-	}
-	root, err := checkoutRoot()
-	if err != nil {
-		return err
+	set := ""
+	switch {
+	case *all:
+		selected, set = matrix.Runnable(), matrix.SetAll
+	case len(lanes) == 0:
+		set = matrix.SetDefault
 	}
 	abs, err := filepath.Abs(*dir)
 	if err != nil {
@@ -79,6 +83,18 @@ func runMatrix(ctx context.Context, args []string) error {
 	}
 	if *history == "" {
 		*history = filepath.Join(abs, "history.jsonl")
+	}
+	if *record {
+		past, err := matrix.ReadHistory(*history)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%s: %d lane result(s)\n%s", *history, len(past), matrix.Record(past))
+		return nil
+	}
+	root, err := checkoutRoot()
+	if err != nil {
+		return err
 	}
 	commit, _ := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
 	gotestsum, err := matrix.ResolveGoTestSum(ctx, root, filepath.Join(root, "tools", "go.mod"))
@@ -89,6 +105,7 @@ func runMatrix(ctx context.Context, args []string) error {
 		Dir:       abs,
 		History:   *history,
 		Commit:    strings.TrimSpace(string(commit)),
+		Set:       set,
 		Out:       os.Stdout,
 		WorkDir:   root,
 		GoTestSum: []string{gotestsum},
@@ -98,7 +115,7 @@ func runMatrix(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	summary := matrix.Summary(results, matrix.FlakyTests(past))
+	summary := matrix.Summary(results, past)
 	fmt.Printf("\n%s", summary)
 	if err := os.WriteFile(filepath.Join(abs, "summary.txt"), []byte(summary), 0o644); err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/peerlab/peerlab/harness"
 	"github.com/peerlab/peerlab/routers"
+	"github.com/peerlab/peerlab/scenarios"
 	"github.com/peerlab/peerlab/topologies"
 )
 
@@ -27,11 +28,23 @@ type labStatus struct {
 	// BackendSessions are the sessions as the backend's status resources
 	// report them (frr-k8s's BGPSessionState); empty for other backends.
 	BackendSessions []harness.SessionState `json:"backendSessions,omitempty"`
-	BackendError    string                 `json:"backendError,omitempty"`
-	Routers         []routerStatus         `json:"routers"`
+	// BackendNodes are the nodes' FRR as the backend reports it
+	// (frr-k8s's FRRNodeState), without the running configuration.
+	BackendNodes []backendNode  `json:"backendNodes,omitempty"`
+	BackendError string         `json:"backendError,omitempty"`
+	Routers      []routerStatus `json:"routers"`
 	// EgressDrops counts what the guard dropped (non-zero: lab traffic
 	// tried to leave the lab).
 	EgressDrops map[string]uint64 `json:"egressDrops,omitempty"`
+}
+
+// backendNode is one node's FRR as the backend reports it.
+type backendNode struct {
+	Node       string `json:"node"`
+	Conversion string `json:"conversion"`
+	Reload     string `json:"reload"`
+	// Neighbors counts the BGP neighbors of the configuration FRR runs.
+	Neighbors int `json:"neighbors"`
 }
 
 type serviceStatus struct {
@@ -107,6 +120,15 @@ func runStatus(ctx context.Context, args []string) error {
 		slices.SortFunc(st.BackendSessions, func(a, b harness.SessionState) int {
 			return cmp.Or(cmp.Compare(a.Node, b.Node), cmp.Compare(a.Peer, b.Peer))
 		})
+	}
+	if states, ok, err := lab.NodeStates(ctx); ok {
+		if err != nil {
+			st.BackendError = strings.TrimPrefix(st.BackendError+"; "+err.Error(), "; ")
+		}
+		for _, s := range states {
+			st.BackendNodes = append(st.BackendNodes, backendNode{Node: s.Node, Conversion: s.Conversion, Reload: s.Reload, Neighbors: len(scenarios.RunningNeighbors(s.RunningConfig))})
+		}
+		slices.SortFunc(st.BackendNodes, func(a, b backendNode) int { return cmp.Compare(a.Node, b.Node) })
 	}
 	var l2Owners map[string]string
 	var l2Err error
@@ -218,6 +240,15 @@ func printLabStatus(st labStatus) {
 		fmt.Fprintln(w, "  NODE\tPEER\tBGP\tBFD")
 		for _, s := range st.BackendSessions {
 			fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", s.Node, s.Peer, s.BGP, s.BFD)
+		}
+		w.Flush()
+	}
+	if len(st.BackendNodes) > 0 {
+		fmt.Printf("\n%s nodes (FRRNodeState)\n", st.Backend)
+		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "  NODE\tCONVERSION\tRELOAD\tNEIGHBORS")
+		for _, n := range st.BackendNodes {
+			fmt.Fprintf(w, "  %s\t%s\t%s\t%d\n", n.Node, n.Conversion, n.Reload, n.Neighbors)
 		}
 		w.Flush()
 	}

@@ -154,7 +154,7 @@ func Lanes() []Lane {
 		{
 			Name: "ipv4-frr-k8s-single-hop", Family: "ipv4", Backend: "frr-k8s", Topology: "single-hop", Kubernetes: KubernetesVersion,
 			Packages: []string{"./e2e"}, Run: "^TestSingleHop$", Timeout: 30 * time.Minute, Env: backend("ipv4", "frr-k8s"),
-			Covers: "the frr-k8s backend (FRR in its own DaemonSet, configured by FRRConfiguration): sessions and BFD on both ends, ECMP, curl, BGPSessionState agreeing with FRR, a live apply, a node restart",
+			Covers: "the frr-k8s backend (FRR in its own DaemonSet, configured by FRRConfiguration): sessions and BFD on both ends, ECMP, curl, BGPSessionState and FRRNodeState agreeing with FRR and the plan, a live apply, a node restart",
 		},
 		{
 			Name: "ipv4-frr-k8s-multi-hop", Family: "ipv4", Backend: "frr-k8s", Topology: "multi-hop", Kubernetes: KubernetesVersion,
@@ -184,7 +184,7 @@ func Lanes() []Lane {
 		{
 			Name: "ipv4-frr-k8s-receive-routes", Family: "ipv4", Backend: "frr-k8s", Topology: "receive-routes", Kubernetes: KubernetesVersion,
 			Packages: []string{"./e2e"}, Run: "^TestReceiveRoutes$", Timeout: 30 * time.Minute, Env: backend("ipv4", "frr-k8s"), Default: true,
-			Covers: "the frr-k8s backend (FRR in its own DaemonSet): sessions and BFD on both ends, ECMP, curl, BGPSessionState agreeing with FRR, and received routes through an FRRConfiguration's toReceive merged with the speaker's own",
+			Covers: "the frr-k8s backend (FRR in its own DaemonSet): sessions and BFD on both ends, ECMP, curl, BGPSessionState and FRRNodeState agreeing with FRR and the plan, and received routes through an FRRConfiguration's toReceive merged with the speaker's own",
 		},
 		{
 			Name: "dual-frr-receive-routes", Family: "dual", Backend: "frr", Topology: "receive-routes", Kubernetes: KubernetesVersion,

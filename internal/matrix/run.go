@@ -27,6 +27,10 @@ type Runner struct {
 	History string
 	// Commit is recorded with each result ("" if unknown).
 	Commit string
+	// RunID names this invocation in the history (its start time, by
+	// default), and Set the lane set it runs whole (SetDefault, SetAll; ""
+	// for hand-picked lanes): the record counts runs of the default set.
+	RunID, Set string
 	// Out receives progress and the tests' output.
 	Out io.Writer
 	// WorkDir is the checkout the lanes' packages are relative to.
@@ -55,18 +59,32 @@ type Result struct {
 	Dir      string    `json:"dir"`
 	JUnit    string    `json:"junit"`
 	ExitCode int       `json:"exitCode"`
+	// Run, Set and Of place the result in its invocation: its name, the set
+	// it ran (if a whole one) and how many lanes it planned.
+	Run string `json:"run,omitempty"`
+	Set string `json:"set,omitempty"`
+	Of  int    `json:"of,omitempty"`
+	// Interrupted: the runner was stopped during the lane, so its failures
+	// say nothing about the tests (the flake report and the record skip it).
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // Run runs the lanes in order and records each result; it stops early
 // only when ctx ends (an interrupted lane's go test removes its labs).
 func (r *Runner) Run(ctx context.Context, lanes []Lane) ([]Result, error) {
 	var results []Result
+	run := r.RunID
+	if run == "" {
+		run = time.Now().UTC().Format(time.RFC3339)
+	}
 	for i, l := range lanes {
 		if ctx.Err() != nil {
 			return results, ctx.Err()
 		}
 		fmt.Fprintf(r.Out, "\n=== lane %d/%d %s (%s, %s, %s): %s\n", i+1, len(lanes), l.Name, l.Family, l.Backend, l.Topology, time.Now().UTC().Format("15:04:05"))
 		res := r.runLane(ctx, l)
+		res.Run, res.Set, res.Of = run, r.Set, len(lanes)
+		res.Interrupted = ctx.Err() != nil
 		results = append(results, res)
 		verdict := "PASS"
 		if !res.Passed {
@@ -274,13 +292,13 @@ type Flaky struct {
 
 // FlakyTests reads the history for tests that failed in some runs of a
 // lane but not in all of them. A run counts for a test when the lane ran
-// to the end (no runner error), so a lane that did not build does not make
-// every test look flaky.
+// to the end (no runner error, not interrupted), so a lane that did not
+// build, or that someone stopped, does not make every test look flaky.
 func FlakyTests(history []Result) []Flaky {
 	runs := map[string]int{}
 	fails := map[[2]string]int{}
 	for _, r := range history {
-		if r.Error != "" && len(r.Failed) == 0 {
+		if r.Interrupted || r.Error != "" && len(r.Failed) == 0 {
 			continue
 		}
 		runs[r.Lane]++
@@ -300,13 +318,17 @@ func FlakyTests(history []Result) []Flaky {
 	return out
 }
 
-// Summary renders the results and the flake report as a table.
-func Summary(results []Result, flaky []Flaky) string {
+// Summary renders the results as a table, then what the whole history
+// says (Record).
+func Summary(results []Result, history []Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-24s %-6s %8s  %-40s %s\n", "LANE", "RESULT", "TIME", "FAILED", "ARTIFACTS")
 	for _, r := range results {
 		verdict := "PASS"
-		if !r.Passed {
+		switch {
+		case r.Interrupted:
+			verdict = "STOP"
+		case !r.Passed:
 			verdict = "FAIL"
 		}
 		failed := strings.Join(r.Failed, ", ")
@@ -318,13 +340,6 @@ func Summary(results []Result, flaky []Flaky) string {
 		}
 		fmt.Fprintf(&b, "%-24s %-6s %7.0fs  %-40s %s\n", r.Lane, verdict, r.Seconds, failed, r.Dir)
 	}
-	if len(flaky) > 0 {
-		fmt.Fprintf(&b, "\nintermittent failures in the history:\n")
-		for _, f := range flaky {
-			fmt.Fprintf(&b, "  %-24s %s: failed %d of %d runs\n", f.Lane, f.Test, f.Failed, f.Runs)
-		}
-	} else {
-		fmt.Fprintf(&b, "\nno intermittent failures in the history\n")
-	}
+	fmt.Fprintf(&b, "\n%s", Record(history))
 	return b.String()
 }
