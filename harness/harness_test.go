@@ -238,6 +238,7 @@ func testPatchMetalLB(t *testing.T, b backend, wantImages []string) {
 					frrs++
 					cmd := m["command"].([]any)
 					assert.True(t, strings.HasPrefix(cmd[2].(string), routers.FreshPidFiles), "%s frr starts with its stale pid files gone: %v", o.GetName(), cmd)
+					assert.Equal(t, frrCPURequest, m["resources"].(map[string]any)["requests"].(map[string]any)["cpu"], "%s frr requests CPU (its BFD keeps time under load)", o.GetName())
 				}
 				if m["name"] == "frr-status" {
 					assert.Contains(t, m["args"], "--poll-interval="+frrK8sPollInterval)

@@ -185,8 +185,9 @@ func patchMetalLB(objs []*unstructured.Unstructured, refs images.Refs, b backend
 		if c["name"] == "speaker" && !init {
 			setEnv(c, speakerDebounceEnv, speakerDebounceMs)
 		}
-		if !init {
+		if !init && isFRRContainer(c) {
 			freshPidFiles(c)
+			requestCPU(c, frrCPURequest)
 		}
 	})
 	if err != nil {
@@ -223,21 +224,53 @@ func eachContainer(objs []*unstructured.Unstructured, workload string, fn func(c
 	return nil
 }
 
-// freshPidFiles makes an FRR container (`sh -c "... docker-start"`)
-// delete the daemons' pid files before FRR starts (routers.FreshPidFiles).
-// They live in an emptyDir, which outlives the node's restart. After
-// `peerlab fault stop` on a worker, watchfrr killed the speaker and
-// frr-metrics containers with them (exit 130, nothing logged), kubelet
-// restarted those with back-off, and once (CI) the speaker's BGP came back
-// 177 s after the node did.
-func freshPidFiles(c map[string]any) {
+// isFRRContainer: the container runs FRR (`sh -c "... docker-start"`), in
+// the speaker (frr backend) or frr-k8s's daemon alike.
+func isFRRContainer(c map[string]any) bool {
 	cmd, _ := c["command"].([]any)
 	if len(cmd) != 3 || cmd[0] != "/bin/sh" || cmd[1] != "-c" {
-		return
+		return false
 	}
-	if script, _ := cmd[2].(string); strings.Contains(script, "/usr/lib/frr/docker-start") {
-		cmd[2] = routers.FreshPidFiles + script
+	script, _ := cmd[2].(string)
+	return strings.Contains(script, "/usr/lib/frr/docker-start")
+}
+
+// freshPidFiles makes an FRR container delete the daemons' pid files before
+// FRR starts (routers.FreshPidFiles). They live in an emptyDir, which
+// outlives the node's restart. After `peerlab fault stop` on a worker,
+// watchfrr killed the speaker and frr-metrics containers with them (exit
+// 130, nothing logged), kubelet restarted those with back-off, and once
+// (CI) the speaker's BGP came back 177 s after the node did.
+func freshPidFiles(c map[string]any) {
+	cmd := c["command"].([]any)
+	cmd[2] = routers.FreshPidFiles + cmd[2].(string)
+}
+
+// frrCPURequest is the CPU the nodes' FRR containers request. The manifests
+// request none, and a container without a request gets the smallest CPU
+// weight there is: cgroup v1 cpu.shares 2, measured on a frr-k8s lab's
+// worker, inside a pod slice of 10 (its controller's request), and with the
+// frr backend in the BestEffort slice (2) beside the control plane's
+// Burstable one (686). peerlab-cnid's nice -10 for bfdd only orders it
+// among the processes of its own cgroup. Under a catalog's load each
+// worker's bfdd logged "CPU starvation" about 30 times a run, up to 645 ms
+// late against a 900 ms detection, and one BFD flap failed a catalog step
+// (frr-k8s, session 12). 250m weighs the container like the API server.
+const frrCPURequest = "250m"
+
+// requestCPU sets a container's CPU request, keeping its other resources.
+func requestCPU(c map[string]any, cpu string) {
+	res, _ := c["resources"].(map[string]any)
+	if res == nil {
+		res = map[string]any{}
 	}
+	req, _ := res["requests"].(map[string]any)
+	if req == nil {
+		req = map[string]any{}
+	}
+	req["cpu"] = cpu
+	res["requests"] = req
+	c["resources"] = res
 }
 
 // The speaker batches configuration changes for this long before it

@@ -322,7 +322,11 @@ func FlakyTests(history []Result) []Flaky {
 // says (Record).
 func Summary(results []Result, history []Result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-24s %-6s %8s  %-40s %s\n", "LANE", "RESULT", "TIME", "FAILED", "ARTIFACTS")
+	w := 24 // the lane column fits the longest name
+	for _, r := range results {
+		w = max(w, len(r.Lane))
+	}
+	fmt.Fprintf(&b, "%-*s %-6s %8s  %-40s %s\n", w, "LANE", "RESULT", "TIME", "FAILED", "ARTIFACTS")
 	for _, r := range results {
 		verdict := "PASS"
 		switch {
@@ -338,7 +342,7 @@ func Summary(results []Result, history []Result) string {
 		if failed == "" {
 			failed = "-"
 		}
-		fmt.Fprintf(&b, "%-24s %-6s %7.0fs  %-40s %s\n", r.Lane, verdict, r.Seconds, failed, r.Dir)
+		fmt.Fprintf(&b, "%-*s %-6s %7.0fs  %-40s %s\n", w, r.Lane, verdict, r.Seconds, failed, r.Dir)
 	}
 	fmt.Fprintf(&b, "\n%s", Record(history))
 	return b.String()
